@@ -1,0 +1,17 @@
+"""Puts the pure `Actor` on every request so views and the API never read the user model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+
+class ActorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        request.actor = user.to_actor() if user is not None and user.is_authenticated else None  # type: ignore[attr-defined]
+        return self.get_response(request)

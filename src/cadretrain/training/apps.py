@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TrainingConfig(AppConfig):
+    name = "cadretrain.training"
+    label = "training"
+    verbose_name = "Đào tạo, bồi dưỡng"

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from cadretrain.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+]

@@ -1,0 +1,66 @@
+"""Shared fixtures: the persona world, logged-in clients, API clients with bearer tokens, and
+Playwright pointed at Debian's chromium (Playwright's own browser download is unavailable)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from tests.world import World, build_world
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyped-def]
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    """Browser tests need Debian's chromium; say clearly when they are skipped."""
+    if os.path.exists(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"browser tests skipped: chromium not found at {CHROMIUM}")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def world(db) -> World:  # type: ignore[no-untyped-def]
+    return build_world()
+
+
+@pytest.fixture
+def client_for(world: World) -> Callable[[str | None], Client]:
+    """A web client signed in as a persona (None = anonymous)."""
+
+    def make(persona: str | None) -> Client:
+        client = Client()
+        if persona is not None:
+            client.force_login(world.users[persona])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for(world: World) -> Callable[[str | None], Client]:
+    """An API client carrying a bearer token for a persona (None = no token)."""
+
+    def make(persona: str | None) -> Client:
+        if persona is None:
+            return Client()
+        return Client(headers={"Authorization": f"Bearer {world.token(persona)}"})
+
+    return make
