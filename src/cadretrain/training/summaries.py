@@ -1,0 +1,61 @@
+"""Derived tables kept equal to the raw enrolments: person-year periods (and, in reports, the
+unit × year × programme summary). `rebuild_*` recomputes from scratch in one statement;
+incremental maintenance (`apply_*`) is called by every service that changes enrolments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+
+
+def completion_year_sql(column: str = "e.completed_on") -> str:
+    """SQL for the calendar year of a date column on the current backend."""
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)"
+    return f"CAST(strftime('%%Y', {column}) AS INTEGER)"
+
+
+@transaction.atomic
+def rebuild_person_year_periods() -> None:
+    """Recompute every person's periods of COMPLETED classes per calendar year of completion."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM training_personyearperiods")
+        year_expr = completion_year_sql()
+        cursor.execute(
+            f"""
+            INSERT INTO training_personyearperiods (person_id, year, periods)
+            SELECT e.person_id, {year_expr}, SUM(p.periods)
+            FROM training_enrolment e
+            JOIN training_trainingclass c ON c.id = e.training_class_id
+            JOIN catalogue_programme p ON p.id = c.programme_id
+            WHERE e.status = 'COMPLETED' AND e.completed_on IS NOT NULL
+            GROUP BY e.person_id, {year_expr}
+            """
+        )
+
+
+@transaction.atomic
+def refresh_person_year_periods(person_ids: Iterable[int]) -> None:
+    """Recompute the person-year rows of just these people (after their enrolments changed)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return
+    year_expr = completion_year_sql()
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM training_personyearperiods WHERE person_id IN ({marks})", chunk)
+            cursor.execute(
+                f"""
+                INSERT INTO training_personyearperiods (person_id, year, periods)
+                SELECT e.person_id, {year_expr}, SUM(p.periods)
+                FROM training_enrolment e
+                JOIN training_trainingclass c ON c.id = e.training_class_id
+                JOIN catalogue_programme p ON p.id = c.programme_id
+                WHERE e.status = 'COMPLETED' AND e.completed_on IS NOT NULL AND e.person_id IN ({marks})
+                GROUP BY e.person_id, {year_expr}
+                """,
+                chunk,
+            )
