@@ -5,3 +5,8 @@ class TrainingConfig(AppConfig):
     name = "cadretrain.training"
     label = "training"
     verbose_name = "Đào tạo, bồi dưỡng"
+
+    def ready(self) -> None:
+        from cadretrain.training import summaries
+
+        summaries.connect()

@@ -59,3 +59,18 @@ def refresh_person_year_periods(person_ids: Iterable[int]) -> None:
                 """,
                 chunk,
             )
+
+
+def _on_enrolments_changed(sender: object, *, person_ids: Iterable[int] = (), **_: object) -> None:
+    refresh_person_year_periods(person_ids)
+
+
+def _on_enrolments_rebuilt(sender: object, **_: object) -> None:
+    rebuild_person_year_periods()
+
+
+def connect() -> None:
+    from cadretrain.training.signals import enrolments_changed, enrolments_rebuilt
+
+    enrolments_changed.connect(_on_enrolments_changed, dispatch_uid="person_year_periods")
+    enrolments_rebuilt.connect(_on_enrolments_rebuilt, dispatch_uid="person_year_periods_rebuild")
