@@ -10,6 +10,18 @@ from django.utils.translation import gettext_lazy as _
 from cadretrain.core.choices import LEVEL_CHOICES, Dimension, ProgrammeKind
 
 
+class ContentArea(models.TextChoices):
+    """The five content areas of fostering under NĐ 171/2025/NĐ-CP."""
+
+    POLITICAL_THEORY = "POLITICAL_THEORY", _("Lý luận chính trị")
+    DEFENCE_SECURITY = "DEFENCE_SECURITY", _("Kiến thức quốc phòng và an ninh")
+    STATE_MANAGEMENT = "STATE_MANAGEMENT", _("Kiến thức, kỹ năng quản lý nhà nước")
+    JOB_POSITION = "JOB_POSITION", _("Kiến thức, kỹ năng theo yêu cầu vị trí việc làm")
+    SCIENCE_DIGITAL = "SCIENCE_DIGITAL", _(
+        "Khoa học công nghệ, đổi mới sáng tạo, kỹ năng số, công nghệ số"
+    )
+
+
 class Institution(models.Model):
     """A training institution: a school, academy or university, in Viet Nam or a partner abroad."""
 
@@ -17,6 +29,8 @@ class Institution(models.Model):
     search_key = models.CharField(max_length=255, db_index=True, editable=False)
     country = models.CharField(_("Quốc gia"), max_length=2, default="VN")
     is_partner = models.BooleanField(_("Đối tác nước ngoài"), default=False)
+    # Printed before certificate numbers ("LHP/2026/00012"); the id is used when empty.
+    short_code = models.CharField(_("Ký hiệu"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("Cơ sở đào tạo")
@@ -42,6 +56,15 @@ class Programme(models.Model):
     periods = models.PositiveIntegerField(_("Số tiết"), default=0)
     topics = models.CharField(_("Chủ đề"), max_length=500, blank=True)
     description = models.TextField(_("Mô tả"), blank=True)
+    content_area = models.CharField(
+        _("Nội dung bồi dưỡng (NĐ 171/2025)"), max_length=20, choices=ContentArea.choices, blank=True
+    )
+    target_groups = models.CharField(_("Đối tượng"), max_length=500, blank=True)
+    # The TT 01/2018 result rule, configurable per programme.
+    requires_full_attendance = models.BooleanField(_("Yêu cầu dự đủ thời gian"), default=True)
+    min_component_score = models.DecimalField(
+        _("Điểm tối thiểu mỗi bài"), max_digits=4, decimal_places=2, default=5
+    )
 
     class Meta:
         verbose_name = _("Chương trình")
@@ -52,7 +75,11 @@ class Programme(models.Model):
                 condition=(Q(grants_dimension="") & Q(grants_level=""))
                 | (~Q(grants_dimension="") & ~Q(grants_level="")),
                 name="programme_grants_both_or_neither",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(min_component_score__gte=0) & Q(min_component_score__lte=10),
+                name="programme_min_score_0_10",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -21,7 +21,11 @@ class TrainingClassQuerySet(ScopedQuerySet):
 
             own_people = Person.objects.filter(unit__path__startswith=actor.unit_path).values("pk")
             attended = Enrolment.objects.filter(person__in=own_people).values("training_class_id")
-            return Q(organizer_unit__path__startswith=actor.unit_path) | Q(pk__in=attended)
+            q = Q(organizer_unit__path__startswith=actor.unit_path) | Q(pk__in=attended)
+            if actor.role is Role.UNIT_OFFICER:
+                # Classes open for nominations are advertised to every unit that may nominate.
+                q |= Q(status=ClassStatus.OPEN)
+            return q
         if actor.role is Role.INSTITUTION_STAFF and actor.institution_id:
             return Q(institution_id=actor.institution_id)
         if actor.role is Role.LEARNER and actor.person_id:
@@ -63,6 +67,8 @@ class TrainingClass(models.Model):
                             default=ClassMode.TAP_TRUNG)
     status = models.CharField(_("Trạng thái"), max_length=10, choices=ClassStatus.choices,
                               default=ClassStatus.PLANNED)
+    # Optional cap on the nominations one nominating unit may send to this class.
+    unit_quota = models.PositiveIntegerField(_("Chỉ tiêu mỗi đơn vị"), null=True, blank=True)
 
     objects = TrainingClassQuerySet.as_manager()
 
@@ -117,6 +123,13 @@ class Enrolment(models.Model):
     completed_on = models.DateField(_("Ngày hoàn thành"), null=True, blank=True)
     certificate_no = models.CharField(_("Số chứng chỉ"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The unit that sent the nomination (per-unit quotas count against it).
+    nominating_unit = models.ForeignKey(
+        "org.OrgUnit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("Đơn vị cử"),
+    )
+    # Set when an approved nomination found the class full: the waitlist is served in this order.
+    waitlisted_at = models.DateTimeField(_("Vào danh sách chờ"), null=True, blank=True)
 
     objects = EnrolmentQuerySet.as_manager()
 
@@ -158,3 +171,244 @@ class PersonYearPeriods(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}/{self.year}: {self.periods}"
+
+
+# --- scoped children of classes and enrolments -------------------------------------------------
+class ByClassQuerySet(ScopedQuerySet):
+    """Rows belonging to a class are visible with the class."""
+
+    class_field = "training_class"
+
+    def scope_q(self, actor: Actor) -> Q | None:
+        inner = TrainingClass.objects.all().scope_q(actor)
+        if inner is None:
+            return None
+        return Q(**{f"{self.class_field}__in": TrainingClass.objects.filter(inner).values("pk")})
+
+
+class ByEnrolmentQuerySet(ScopedQuerySet):
+    """Rows belonging to an enrolment are visible with the enrolment."""
+
+    enrolment_field = "enrolment"
+
+    def scope_q(self, actor: Actor) -> Q | None:
+        inner = Enrolment.objects.all().scope_q(actor)
+        if inner is None:
+            return None
+        return Q(**{f"{self.enrolment_field}__in": Enrolment.objects.filter(inner).values("pk")})
+
+
+class ClassSession(models.Model):
+    """One teaching session of a class: a date, a time slot, a room or an online link, a lecturer."""
+
+    training_class = models.ForeignKey(TrainingClass, on_delete=models.CASCADE,
+                                       related_name="sessions", verbose_name=_("Lớp"))
+    date = models.DateField(_("Ngày"))
+    start_time = models.TimeField(_("Bắt đầu"))
+    end_time = models.TimeField(_("Kết thúc"))
+    room = models.CharField(_("Phòng học"), max_length=120, blank=True)
+    online_link = models.URLField(_("Đường dẫn trực tuyến"), blank=True)
+    lecturer = models.ForeignKey("catalogue.Lecturer", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="sessions", verbose_name=_("Giảng viên"))
+    topic = models.CharField(_("Nội dung"), max_length=255, blank=True)
+
+    objects = ByClassQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Buổi học")
+        verbose_name_plural = _("Buổi học")
+        ordering = ["date", "start_time"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")),
+                                   name="session_times_in_order"),
+        ]
+        indexes = [models.Index(fields=["training_class", "date"]), models.Index(fields=["lecturer", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.training_class_id} {self.date} {self.start_time}"
+
+    @property
+    def hours(self) -> float:
+        start = self.start_time.hour * 60 + self.start_time.minute
+        end = self.end_time.hour * 60 + self.end_time.minute
+        return (end - start) / 60
+
+
+class Attendance(models.Model):
+    """Whether an enrolled person attended a session."""
+
+    session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="attendance")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attendance")
+    present = models.BooleanField(_("Có mặt"), default=True)
+
+    objects = ByEnrolmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Điểm danh")
+        constraints = [models.UniqueConstraint(fields=["session", "enrolment"], name="attendance_once")]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}@{self.session_id}: {self.present}"
+
+
+class AssessmentComponent(models.Model):
+    """A graded part of a class (test, essay, project) with its weight in the final score."""
+
+    training_class = models.ForeignKey(TrainingClass, on_delete=models.CASCADE,
+                                       related_name="components", verbose_name=_("Lớp"))
+    name = models.CharField(_("Tên bài kiểm tra"), max_length=150)
+    weight = models.DecimalField(_("Trọng số"), max_digits=5, decimal_places=2, default=1)
+
+    objects = ByClassQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Bài kiểm tra, đánh giá")
+        ordering = ["training_class_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["training_class", "name"], name="component_name_once"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="component_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssessmentScore(models.Model):
+    """One enrolment's score (0–10) in one assessment component."""
+
+    component = models.ForeignKey(AssessmentComponent, on_delete=models.CASCADE, related_name="scores")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="scores")
+    score = models.DecimalField(_("Điểm"), max_digits=4, decimal_places=2)
+
+    objects = ByEnrolmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Điểm")
+        constraints = [
+            models.UniqueConstraint(fields=["component", "enrolment"], name="score_once"),
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=10), name="score_0_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}/{self.component_id}: {self.score}"
+
+
+class CertificateCounter(models.Model):
+    """The last number issued in an institution's certificate register for a year; incremented
+    under a row lock so numbers are never duplicated or skipped."""
+
+    institution = models.ForeignKey("catalogue.Institution", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["institution", "year"], name="certificate_counter_once")]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id}/{self.year}: {self.last_number}"
+
+
+class CertificateStatus(models.TextChoices):
+    VALID = "VALID", _("Còn hiệu lực")
+    REVOKED = "REVOKED", _("Đã thu hồi")
+    REPLACED = "REPLACED", _("Đã cấp lại")
+
+
+class RevocationGround(models.TextChoices):
+    """TT 01/2018/TT-BNV: the five cases in which a certificate is revoked."""
+
+    FRAUD = "FRAUD", _("Gian lận trong tuyển sinh, học tập")
+    UNQUALIFIED = "UNQUALIFIED", _("Cấp cho người không đủ điều kiện")
+    ULTRA_VIRES = "ULTRA_VIRES", _("Cấp không đúng thẩm quyền")
+    ALTERED = "ALTERED", _("Bị tẩy xóa, sửa chữa")
+    LENT = "LENT", _("Cho người khác mượn")
+
+
+class ReissueGround(models.TextChoices):
+    INSTITUTION_ERROR = "INSTITUTION_ERROR", _("Sai sót do cơ sở đào tạo")
+    LOST_OR_DAMAGED = "LOST_OR_DAMAGED", _("Bị mất, hư hỏng")
+
+
+class Certificate(models.Model):
+    """A certificate (giấy chứng nhận) issued for a completed enrolment, numbered in the
+    institution's register per year and verifiable by its unguessable code."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="certificates")
+    institution = models.ForeignKey("catalogue.Institution", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("Năm"))
+    number = models.PositiveIntegerField(_("Số thứ tự"))
+    serial = models.CharField(_("Số hiệu"), max_length=64)
+    verification_code = models.CharField(max_length=43, unique=True)
+    issued_on = models.DateField(_("Ngày cấp"))
+    # Snapshots as printed, so a later rename does not rewrite a certificate already handed out.
+    holder_name = models.CharField(_("Người được cấp"), max_length=150)
+    programme_name = models.CharField(_("Chương trình"), max_length=255)
+    status = models.CharField(_("Trạng thái"), max_length=10, choices=CertificateStatus.choices,
+                              default=CertificateStatus.VALID)
+    revoked_on = models.DateField(_("Ngày thu hồi"), null=True, blank=True)
+    revocation_ground = models.CharField(_("Lý do thu hồi"), max_length=20,
+                                         choices=RevocationGround.choices, blank=True)
+    reissue_ground = models.CharField(_("Lý do cấp lại"), max_length=20,
+                                      choices=ReissueGround.choices, blank=True)
+    note = models.CharField(_("Ghi chú"), max_length=500, blank=True)
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="replaced_by", verbose_name=_("Cấp lại cho"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ByEnrolmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Giấy chứng nhận")
+        verbose_name_plural = _("Giấy chứng nhận")
+        ordering = ["-issued_on", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "year", "number"], name="certificate_number_once"),
+            models.UniqueConstraint(fields=["enrolment"], condition=Q(status="VALID"),
+                                    name="certificate_one_valid_per_enrolment"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class FeedbackResponse(models.Model):
+    """A participant's one answer to the end-of-class survey (ratings 1–5)."""
+
+    enrolment = models.OneToOneField(Enrolment, on_delete=models.CASCADE, related_name="feedback")
+    relevance = models.PositiveSmallIntegerField(_("Mức độ phù hợp"))
+    content = models.PositiveSmallIntegerField(_("Nội dung"))
+    organisation = models.PositiveSmallIntegerField(_("Công tác tổ chức"))
+    comment = models.TextField(_("Góp ý"), blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ByEnrolmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Phiếu đánh giá khóa học")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(relevance__gte=1, relevance__lte=5) & Q(content__gte=1, content__lte=5)
+                & Q(organisation__gte=1, organisation__lte=5),
+                name="feedback_ratings_1_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"feedback {self.enrolment_id}"
+
+
+class LecturerRating(models.Model):
+    """A participant's rating (1–5) of one lecturer of the class, part of their feedback."""
+
+    response = models.ForeignKey(FeedbackResponse, on_delete=models.CASCADE, related_name="lecturer_ratings")
+    lecturer = models.ForeignKey("catalogue.Lecturer", on_delete=models.CASCADE, related_name="ratings")
+    score = models.PositiveSmallIntegerField(_("Điểm đánh giá"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "lecturer"], name="lecturer_rating_once"),
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="lecturer_rating_1_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lecturer_id}: {self.score}"
