@@ -31,7 +31,7 @@ var/secret_key:
 	@chmod 600 var/secret_key
 
 messages: $(STAMP)
-	@cd src/cadretrain && ../../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
+	@cd src/cadretrain && DEBUG=1 ../../$(BIN)/cadretrain compilemessages -v 0
 
 # Everything `make run` needs before serving: idempotent, a second run reuses it all.
 bootstrap: $(STAMP) var/secret_key messages
