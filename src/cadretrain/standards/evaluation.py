@@ -1,0 +1,457 @@
+"""Gap evaluation against the database: workforce-wide (set-based, a constant handful of queries
+whatever the number of people) and for one person. Both gather the facts the pure evaluator
+needs (`cadretrain.domain.standards`) and call it, so the two can never disagree on semantics.
+
+Public contract (used by reports and plans):
+    evaluate_workforce(*, actor, as_of, unit_code=None) -> WorkforceResult
+    person_gaps(*, actor, person_code, as_of) -> list[GapItem]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Max, Min, Q, QuerySet
+
+from cadretrain.core.scoping import get_visible_or_404
+from cadretrain.domain import standards as rules_domain
+from cadretrain.domain.access import Actor
+from cadretrain.domain.errors import NotFound
+from cadretrain.domain.standards import AP, KU, Facts, GroupResult, Held, Rule
+
+COMPLETED = "COMPLETED"
+KNOWLEDGE_UPDATE = "KNOWLEDGE_UPDATE"
+
+
+@dataclass(frozen=True, slots=True)
+class GapItem:
+    """One unmet requirement group of one standard for one person (the `gaps --json` item)."""
+
+    person_code: str
+    standard_code: str
+    group: str
+    dimension: str
+    required: str
+    current: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "person": self.person_code, "standard": self.standard_code, "group": self.group,
+            "dimension": self.dimension, "required": self.required, "current": self.current,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRollup:
+    """Counts for one unit: its own people (`people`, `meeting`, `gaps_by_dimension` = people with
+    at least one unmet group reported in that dimension) and the same over its whole subtree."""
+
+    code: str
+    name: str
+    path: str
+    depth: int
+    parent_code: str | None
+    people: int = 0
+    meeting: int = 0
+    gaps_by_dimension: dict[str, int] = field(default_factory=dict)
+    subtree_people: int = 0
+    subtree_meeting: int = 0
+    subtree_gaps_by_dimension: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def subtree_percent_meeting(self) -> float:
+        return 100.0 * self.subtree_meeting / self.subtree_people if self.subtree_people else 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class WorkforceResult:
+    """Everyone employed on `as_of` within the actor's scope (and the unit subtree, if given)."""
+
+    as_of: dt.date
+    people: int
+    meeting_standards: int
+    gaps: list[GapItem]
+    by_unit: dict[str, UnitRollup]
+    root_code: str | None = None  # the unit asked for, when one was
+
+    @property
+    def percent_meeting(self) -> float:
+        return 100.0 * self.meeting_standards / self.people if self.people else 100.0
+
+    def as_json(self) -> dict[str, Any]:
+        """The `cadretrain gaps --json` document (spec/interfaces.md)."""
+        return {
+            "as_of": self.as_of.isoformat(), "people": self.people,
+            "meeting_standards": self.meeting_standards, "gaps": [g.as_json() for g in self.gaps],
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def rules_in_force(as_of: dt.date) -> list[Rule]:
+    """Every standard version in force on `as_of` as pure rules (one query)."""
+    from cadretrain.standards.models import Requirement
+
+    rows = (
+        Requirement.objects.filter(
+            Q(standard__valid_to__isnull=True) | Q(standard__valid_to__gte=as_of),
+            standard__valid_from__lte=as_of,
+        )
+        .order_by("standard__code", "standard__valid_from", "ordinal", "pk")
+        .values_list(
+            "standard_id", "standard__code", "standard__name", "standard__valid_from",
+            "standard__valid_to", "standard__position__code", "standard__category",
+            "standard__management_tier", "standard__legal_basis",
+            "group", "dimension", "min_level", "language",
+        )
+    )
+    heads: dict[int, tuple] = {}
+    reqs: dict[int, list[rules_domain.Requirement]] = defaultdict(list)
+    for sid, code, name, vf, vt, pos, cat, tier, basis, group, dim, level, lang in rows:
+        heads.setdefault(sid, (code, name, vf, vt, pos or "", cat, tier, basis))
+        reqs[sid].append(rules_domain.Requirement(group, dim, level, lang or ""))
+    return [
+        Rule(code=code, name=name, valid_from=vf, valid_to=vt, position_code=pos, category=cat,
+             management_tier=tier, legal_basis=basis, requirements=tuple(reqs[sid]))
+        for sid, (code, name, vf, vt, pos, cat, tier, basis) in heads.items()
+    ]
+
+
+def applicability_q(rules: Sequence[Rule]) -> Q | None:
+    """A Person filter matching anyone some rule may bind (None: nobody)."""
+    q: Q | None = None
+    for rule in rules:
+        part = Q()
+        if rule.position_code:
+            part &= Q(position__code=rule.position_code)
+        if rule.category:
+            part &= Q(category=rule.category)
+        if rule.management_tier:
+            part &= Q(management_tier=rule.management_tier)
+        q = part if q is None else q | part
+    return q
+
+
+def _needs(rules: Iterable[Rule]) -> tuple[bool, bool, bool]:
+    """Which kinds of facts the rules ask for: (credentials, knowledge updates, annual periods)."""
+    dims = {r.dimension for rule in rules for r in rule.requirements}
+    return bool(dims - {KU, AP}), KU in dims, AP in dims
+
+
+def load_facts(
+    person_ids_qs: QuerySet, as_of: dt.date, rules: Sequence[Rule]
+) -> tuple[dict[int, list[Held]], dict[int, tuple[dt.date, ...]], dict[int, dict[int, int]]]:
+    """Held levels, last knowledge update and periods of the year for the people selected by
+    `person_ids_qs` (a values("pk") subquery): at most four queries, none per person."""
+    from cadretrain.people.models import Credential
+    from cadretrain.training.models import Enrolment, PersonYearPeriods
+
+    need_cred, need_ku, need_ap = _needs(rules)
+    held: dict[int, list[Held]] = defaultdict(list)
+    ku: dict[int, tuple[dt.date, ...]] = {}
+    periods: dict[int, dict[int, int]] = {}
+    if need_cred:
+        # One row per distinct (person, level) with the date it was first held.
+        creds = (
+            Credential.objects.filter(person_id__in=person_ids_qs, issued_on__lte=as_of)
+            .values_list("person_id", "dimension", "level", "language")
+            .annotate(first=Min("issued_on"))
+            .order_by()
+        )
+        for pid, dim, level, lang, first in creds:
+            held[pid].append(Held(dim, level, first, lang or "", "credential"))
+        granted = (
+            Enrolment.objects.filter(
+                person_id__in=person_ids_qs, status=COMPLETED, completed_on__lte=as_of,
+                training_class__programme__grants_level__gt="",
+            )
+            .values_list(
+                "person_id", "training_class__programme__grants_dimension",
+                "training_class__programme__grants_level",
+                "training_class__programme__grants_language",
+            )
+            .annotate(first=Min("completed_on"))
+            .order_by()
+        )
+        for pid, dim, level, lang, first in granted:
+            held[pid].append(Held(dim, level, first, lang or "", "completion"))
+    if need_ku:
+        last = (
+            Enrolment.objects.filter(
+                person_id__in=person_ids_qs, status=COMPLETED, completed_on__lte=as_of,
+                training_class__programme__kind=KNOWLEDGE_UPDATE,
+            )
+            .values_list("person_id")
+            .annotate(last=Max("completed_on"))
+            .order_by()
+        )
+        ku = {pid: (day,) for pid, day in last}
+    if need_ap:
+        for pid, n in PersonYearPeriods.objects.filter(
+            person_id__in=person_ids_qs, year=as_of.year
+        ).values_list("person_id", "periods"):
+            periods[pid] = {as_of.year: n}
+    return held, ku, periods
+
+
+# --------------------------------------------------------------------------------------------
+# Workforce
+
+
+def _gap_item(person_code: str, r: GroupResult) -> GapItem:
+    return GapItem(person_code, r.standard_code, r.group, r.requirement.dimension,
+                   r.requirement.min_level, r.current)
+
+
+def evaluate_workforce(*, actor: Actor, as_of: dt.date, unit_code: str | None = None) -> WorkforceResult:
+    """Gaps of everyone employed on `as_of` whom the actor may see (within `unit_code`'s subtree
+    when given), with per-unit and subtree roll-ups. Raises NotFound for an invisible unit.
+    Queries: standards, units, people, and up to four fact queries — constant in people."""
+    from cadretrain.org.models import OrgUnit
+    from cadretrain.people.models import Person
+
+    rules = rules_in_force(as_of)
+    units = list(
+        OrgUnit.objects.visible_to(actor).values_list("pk", "code", "name", "path", "depth", "parent_id")
+    )
+    root_path: str | None = None
+    if unit_code:
+        root = next((u for u in units if u[1] == unit_code), None)
+        if root is None:
+            raise NotFound("orgunit_not_found")
+        root_path = root[3]
+        units = [u for u in units if u[3].startswith(root_path)]
+
+    people_qs = Person.objects.visible_to(actor).employed_on(as_of)
+    if root_path:
+        people_qs = people_qs.filter(unit__path__startswith=root_path)
+    people = list(
+        people_qs.order_by().values_list("pk", "code", "unit_id", "position__code", "category", "management_tier")
+    )
+
+    aq = applicability_q(rules)
+    if aq is not None and people:
+        held, ku, periods = load_facts(people_qs.filter(aq).values("pk"), as_of, rules)
+    else:
+        held, ku, periods = {}, {}, {}
+
+    # Applicable rules depend only on (position, category, tier): memoise per combination.
+    applicable_cache: dict[tuple[str, str, str], list[Rule]] = {}
+    gaps: list[GapItem] = []
+    unit_people: dict[int, int] = defaultdict(int)
+    unit_meeting: dict[int, int] = defaultdict(int)
+    unit_dims: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    meeting = 0
+    for pid, code, unit_id, pos, cat, tier in people:
+        key = (pos or "", cat, tier)
+        mine = applicable_cache.get(key)
+        if mine is None:
+            probe = Facts(code="", position_code=key[0], category=cat, management_tier=tier)
+            mine = [r for r in rules if rules_domain.applies(r, probe, as_of)]
+            applicable_cache[key] = mine
+        unit_people[unit_id] += 1
+        if not mine:
+            meeting += 1
+            unit_meeting[unit_id] += 1
+            continue
+        facts = Facts(
+            code=code, position_code=key[0], category=cat, management_tier=tier,
+            held=tuple(held.get(pid, ())), knowledge_updates=ku.get(pid, ()),
+            periods_by_year=periods.get(pid, {}),
+        )
+        missing = rules_domain.unmet(rules_domain.evaluate(facts, mine, as_of))
+        if not missing:
+            meeting += 1
+            unit_meeting[unit_id] += 1
+            continue
+        for r in missing:
+            gaps.append(_gap_item(code, r))
+        for dim in {r.requirement.dimension for r in missing}:
+            unit_dims[unit_id][dim] += 1
+    gaps.sort(key=lambda g: (g.person_code, g.standard_code, g.group))
+    by_unit = _roll_up(units, unit_people, unit_meeting, unit_dims)
+    return WorkforceResult(as_of=as_of, people=len(people), meeting_standards=meeting, gaps=gaps,
+                           by_unit=by_unit, root_code=unit_code)
+
+
+def _roll_up(
+    units: list[tuple], people: dict[int, int], meeting: dict[int, int], dims: dict[int, dict[str, int]]
+) -> dict[str, UnitRollup]:
+    by_id = {u[0]: u for u in units}
+    sub_people: dict[int, int] = defaultdict(int)
+    sub_meeting: dict[int, int] = defaultdict(int)
+    sub_dims: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for unit_id, n in people.items():
+        unit = by_id.get(unit_id)
+        if unit is None:
+            continue
+        # The materialised path lists the unit and all its ancestors.
+        for ancestor in (int(x) for x in unit[3].strip("/").split("/") if x):
+            if ancestor not in by_id:
+                continue
+            sub_people[ancestor] += n
+            sub_meeting[ancestor] += meeting.get(unit_id, 0)
+            for dim, k in dims.get(unit_id, {}).items():
+                sub_dims[ancestor][dim] += k
+    out: dict[str, UnitRollup] = {}
+    for pk, code, name, path, depth, parent_id in units:
+        parent = by_id.get(parent_id)
+        out[code] = UnitRollup(
+            code=code, name=name, path=path, depth=depth, parent_code=parent[1] if parent else None,
+            people=people.get(pk, 0), meeting=meeting.get(pk, 0),
+            gaps_by_dimension=dict(dims.get(pk, {})), subtree_people=sub_people.get(pk, 0),
+            subtree_meeting=sub_meeting.get(pk, 0), subtree_gaps_by_dimension=dict(sub_dims.get(pk, {})),
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# One person
+
+
+@dataclass(frozen=True, slots=True)
+class PersonReport:
+    """Everything the person's gap panel shows: each applicable standard's groups, met or not."""
+
+    person: Any
+    as_of: dt.date
+    rules: list[Rule]
+    results: list[GroupResult]
+    # (standard_code, group) → programmes (code, name) whose completion would meet the group.
+    programmes: dict[tuple[str, str], list[tuple[str, str]]]
+
+    @property
+    def gaps(self) -> list[GapItem]:
+        return sorted(
+            (_gap_item(self.person.code, r) for r in self.results if not r.met),
+            key=lambda g: (g.standard_code, g.group),
+        )
+
+    def rule(self, code: str) -> Rule:
+        return next(r for r in self.rules if r.code == code)
+
+
+def person_facts(person: Any, as_of: dt.date, rules: Sequence[Rule]) -> Facts:
+    """One person's facts from the raw rows (two queries: credentials, completed enrolments)."""
+    from cadretrain.people.models import Credential
+    from cadretrain.training.models import Enrolment
+
+    held = [
+        Held(dim, level, issued, lang or "", "credential")
+        for dim, level, lang, issued in Credential.objects.filter(
+            person_id=person.pk, issued_on__lte=as_of
+        ).values_list("dimension", "level", "language", "issued_on")
+    ]
+    ku: list[dt.date] = []
+    periods: dict[int, int] = {}
+    for done, kind, gdim, glevel, glang, n, klass in Enrolment.objects.filter(
+        person_id=person.pk, status=COMPLETED, completed_on__isnull=False
+    ).values_list(
+        "completed_on", "training_class__programme__kind", "training_class__programme__grants_dimension",
+        "training_class__programme__grants_level", "training_class__programme__grants_language",
+        "training_class__programme__periods", "training_class__code",
+    ):
+        # Periods count the whole calendar year of as_of (as the person-year table does).
+        if done.year == as_of.year:
+            periods[done.year] = periods.get(done.year, 0) + (n or 0)
+        if done > as_of:
+            continue
+        if kind == KNOWLEDGE_UPDATE:
+            ku.append(done)
+        if gdim and glevel:
+            held.append(Held(gdim, glevel, done, glang or "", f"class:{klass}"))
+    return Facts(
+        code=person.code, position_code=person.position.code if person.position_id else "",
+        category=person.category, management_tier=person.management_tier, held=tuple(held),
+        knowledge_updates=tuple(ku), periods_by_year=periods,
+    )
+
+
+def person_report(*, actor: Actor, person_code: str, as_of: dt.date, with_programmes: bool = True) -> PersonReport:
+    """A visible person's standards on `as_of`, each group met (with the evidence) or not (with
+    the current level and the programmes that would grant it). At most five queries."""
+    from cadretrain.catalogue.models import Programme
+    from cadretrain.people.models import Person
+
+    person = get_visible_or_404(Person.objects.select_related("position", "unit"), actor, code=person_code)
+    probe = Facts(code=person.code, position_code=person.position.code if person.position_id else "",
+                  category=person.category, management_tier=person.management_tier)
+    rules = [r for r in rules_in_force(as_of) if rules_domain.applies(r, probe, as_of)]
+    if not rules:
+        return PersonReport(person, as_of, [], [], {})
+    facts = person_facts(person, as_of, rules)
+    results = rules_domain.evaluate(facts, rules, as_of)
+    programmes: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    missing = [r for r in results if not r.met]
+    if with_programmes and missing:
+        catalogue = list(
+            Programme.objects.filter(Q(grants_level__gt="") | Q(kind=KNOWLEDGE_UPDATE)).order_by("code")
+            .values_list("code", "name", "kind", "grants_dimension", "grants_level", "grants_language")
+        )
+        names = {c[0]: c[1] for c in catalogue}
+        specs = [(c[0], c[2], c[3], c[4], c[5]) for c in catalogue]
+        for r in missing:
+            codes = rules_domain.granting_programmes(r.alternatives, specs)
+            programmes[(r.standard_code, r.group)] = [(c, names[c]) for c in codes]
+    return PersonReport(person, as_of, rules, results, programmes)
+
+
+def person_gaps(*, actor: Actor, person_code: str, as_of: dt.date) -> list[GapItem]:
+    """The unmet groups of one visible person on `as_of` (NotFound when missing or out of scope);
+    the same items `gaps --json` lists for that person. At most four queries."""
+    return person_report(actor=actor, person_code=person_code, as_of=as_of, with_programmes=False).gaps
+
+
+# --------------------------------------------------------------------------------------------
+# Eligibility
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """Who, among the visible people employed on `as_of`, meets the standards of a post."""
+
+    position_code: str
+    as_of: dt.date
+    rules: list[Rule]
+    eligible: list[Any]  # people rows (dicts) meeting every applicable group
+    candidates: int
+
+
+def eligible_for_position(
+    *, actor: Actor, position_code: str, as_of: dt.date, unit_code: str | None = None
+) -> Eligibility:
+    """People who would meet the standards of `position_code` on `as_of` if appointed to it
+    (their category and tier still count for standards that also filter on those)."""
+    from cadretrain.org.models import OrgUnit
+    from cadretrain.people.models import Person
+
+    rules = [r for r in rules_in_force(as_of) if r.position_code == position_code]
+    people_qs = Person.objects.visible_to(actor).employed_on(as_of)
+    if unit_code:
+        unit = OrgUnit.objects.visible_to(actor).filter(code=unit_code).values_list("path", flat=True).first()
+        if unit is None:
+            raise NotFound("orgunit_not_found")
+        people_qs = people_qs.filter(unit__path__startswith=unit)
+    people = list(
+        people_qs.order_by("search_key", "code").values(
+            "pk", "code", "full_name", "category", "management_tier", "unit__code", "unit__name",
+            "position__code", "position__name",
+        )
+    )
+    held, ku, periods = load_facts(people_qs.values("pk"), as_of, rules) if rules and people else ({}, {}, {})
+    eligible = []
+    for row in people:
+        facts = Facts(
+            code=row["code"], position_code=position_code, category=row["category"],
+            management_tier=row["management_tier"], held=tuple(held.get(row["pk"], ())),
+            knowledge_updates=ku.get(row["pk"], ()), periods_by_year=periods.get(row["pk"], {}),
+        )
+        if not rules_domain.unmet(rules_domain.evaluate(facts, rules, as_of)):
+            eligible.append(row)
+    return Eligibility(position_code, as_of, rules, eligible, len(people))
