@@ -8,6 +8,8 @@ A module ``benchmarks/workloads/<name>.py`` defines:
     The workload's name as used by ``--only`` (e.g. ``"gaps"``).
 ``SCALES: tuple[str, ...]`` (optional)
     Scales it supports, e.g. ``("XS", "S", "M")``; default: all of XS, S, M, L, XL.
+``MAX_PAIRS: int`` (optional)
+    Caps the number of (limit, app) pairs for an expensive workload (never below 3 is advised).
 ``setup(ctx) -> None`` (optional)
     Untimed preparation: export tables, build files, warm caches. Runs once, before the pairs.
     Raise ``benchmarks.workloads.Unavailable("reason")`` when the product feature the workload
