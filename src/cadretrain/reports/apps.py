@@ -5,3 +5,8 @@ class ReportsConfig(AppConfig):
     name = "cadretrain.reports"
     label = "reports"
     verbose_name = "Báo cáo"
+
+    def ready(self) -> None:
+        from cadretrain.reports import summaries
+
+        summaries.connect()

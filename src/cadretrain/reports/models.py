@@ -1,1 +1,98 @@
-"""Models of the reports app."""
+"""The reports summary cube: figures per unit × year × programme kept equal to the raw enrolments
+(see reports.summaries), so that dashboards read ≤ 10^4 small rows instead of scanning millions.
+
+Units are the learner's *current* unit (the same unit that scopes who may see the person), years
+are the calendar year of the class start date (a class belongs to the period of its start date).
+A row with `unit` NULL holds the city-wide figures of its year × programme (including classes that
+nobody has joined yet), so the city dashboard never sums thousands of unit rows."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class SummaryCell(models.Model):
+    """Enrolment figures of one unit's people (or the whole city) for one programme, one year,
+    in Viet Nam or abroad. WITHDRAWN enrolments are counted only in `withdrawn`."""
+
+    unit = models.ForeignKey("org.OrgUnit", null=True, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    programme = models.ForeignKey("catalogue.Programme", on_delete=models.CASCADE, related_name="+")
+    abroad = models.BooleanField(default=False)
+    # Distinct classes with a counted enrolment of the unit's people (all classes on city rows):
+    # summable over years and programmes, NOT over units (a class mixes learners of many units).
+    classes = models.PositiveIntegerField(default=0)
+    # Distinct learners: summable over units (a person has one current unit), not over
+    # programmes or years — the dashboard reads LearnerCell for distinct learners per kind.
+    learners = models.PositiveIntegerField(default=0)
+    enrolments = models.PositiveIntegerField(default=0)  # NOMINATED + ENROLLED + COMPLETED + FAILED
+    nominated = models.PositiveIntegerField(default=0)
+    enrolled = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    periods = models.PositiveIntegerField(default=0)  # periods (tiết) of COMPLETED enrolments
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year", "programme", "abroad"], name="summarycell_key"),
+        ]
+        indexes = [models.Index(fields=["year", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.year}/{self.programme_id}/{'abroad' if self.abroad else 'VN'}"
+
+
+class LearnerCell(models.Model):
+    """Distinct learners (non-withdrawn) of one unit's people (or the whole city) in one year and
+    one dashboard series (a programme kind, political theory split by level, ABROAD, ALL).
+    Summable over units because every person belongs to exactly one current unit."""
+
+    unit = models.ForeignKey("org.OrgUnit", null=True, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    series = models.CharField(max_length=24)
+    learners = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "year", "series"], name="learnercell_key")]
+        indexes = [models.Index(fields=["year", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.year}/{self.series}: {self.learners}"
+
+
+class CubePerson(models.Model):
+    """The unit under which a person's enrolments are filed in the cube: after a transfer the
+    refresh reads the old unit here, so the old unit's rows are recomputed too."""
+
+    person = models.OneToOneField("people.Person", primary_key=True, on_delete=models.CASCADE,
+                                  related_name="+")
+    unit = models.ForeignKey("org.OrgUnit", on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.unit_id}"
+
+
+class CubeClass(models.Model):
+    """The year under which a class is filed in the cube: when a class moves to another year the
+    refresh recomputes the old year too."""
+
+    training_class = models.OneToOneField("training.TrainingClass", primary_key=True,
+                                          on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.training_class_id}:{self.year}"
+
+
+class DashboardCache(models.Model):
+    """Figures about people (compliance with standards, Standing-Committee cadres updated and
+    trained abroad) computed once per scope and day; emptied whenever enrolments, credentials
+    or people change, and dropped after a short time anyway (standards may change)."""
+
+    key = models.CharField(max_length=250, primary_key=True)
+    value = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key
