@@ -32,6 +32,7 @@ from cadretrain.people.models import Person
 
 PER_PAGE = 50
 HISTORY_LIMIT = 100
+SENSITIVE_FIELDS = {"national_id"}
 
 
 @actor_required()
@@ -79,7 +80,7 @@ def person_detail(request: HttpRequest, code: str) -> HttpResponse:
         "assignments": assignments,
         "linkable_units": linkable,
         "credentials": list(selectors.person_credentials(actor=actor, person=person)),
-        "history": _history(actor, person),
+        "history": _history(actor, person, sensitive=actor.can(Action.VIEW_SENSITIVE)),
         "can_manage": _can_manage(actor, person),
     })
 
@@ -93,8 +94,13 @@ def _action_labels() -> dict[str, str]:
     }
 
 
-def _history(actor: Actor, person: Person) -> list[Any]:
-    """The record's audit events with readable change lines (unit ids named in one query)."""
+def _mask(value: Any) -> Any:
+    return f"{'•' * 8}{str(value)[-4:]}" if value else value
+
+
+def _history(actor: Actor, person: Person, *, sensitive: bool) -> list[Any]:
+    """The record's audit events with readable change lines (unit ids named in one query);
+    national IDs stay masked in the history too for roles that may not see them."""
     events = list(history_for(person)[:HISTORY_LIMIT])
     unit_ids = {
         pk for e in events if e.action == "transfer"
@@ -113,6 +119,9 @@ def _history(actor: Actor, person: Person) -> list[Any]:
             elif key == "credential" and isinstance(value, dict):
                 lines.append((key, "", "{dimension} {level} {issued_on}".format(**{
                     k: value.get(k, "") for k in ("dimension", "level", "issued_on")})))
+            elif key in SENSITIVE_FIELDS and not sensitive:
+                old, new = value if isinstance(value, list) and len(value) == 2 else ("", value)
+                lines.append((key, _mask(old), _mask(new)))
             elif isinstance(value, list) and len(value) == 2:
                 lines.append((key, value[0], value[1]))
             else:
