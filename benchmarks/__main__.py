@@ -40,8 +40,12 @@ def _setup_django(database_url: str) -> None:
     os.environ.update({k: v for k, v in datasets.product_env(database_url).items()
                        if k in ("SECRET_KEY", "HTTPS", "DEBUG", "CADRETRAIN_TESTING")})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cadretrain.config.settings")
+    import warnings
+
     import django
 
+    # Whitenoise warns once that collectstatic has not run: the API benchmarks serve no files.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     django.setup()
 
 
@@ -72,14 +76,16 @@ def run(args: argparse.Namespace) -> int:
                 harness.log(f"→ {module.NAME}")
                 rec = harness.run_workload(module, ctx, check_all=args.check_all)
                 records.append(rec)
+                if rec["status"] not in ("ok", "skipped", "not available"):
+                    harness.log(f"  {rec['status']}: {rec.get('reason', '')}")
+                    if rec.get("traceback"):
+                        harness.log(rec["traceback"])
                 if "ratio" in rec:
                     harness.log(f"  {rec['status']}: app {rec['app_seconds']['median']:.4g} s, "
                                 f"limit {rec['limit_seconds']['median']:.4g} s, "
                                 f"ratio {rec['ratio']['median']:.3g}")
-                else:
+                elif rec["status"] in ("skipped", "not available"):
                     harness.log(f"  {rec['status']}: {rec.get('reason', '')}")
-                    if rec.get("traceback"):
-                        harness.log(rec["traceback"])
             machine = harness.machine(args.db)
         finally:
             ctx.close()

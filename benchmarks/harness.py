@@ -218,6 +218,13 @@ def run_workload(module: ModuleType, ctx: Context, *, check_all: bool = False) -
                 "limit_seconds": [lim["seconds"] for lim in limits],
             },
         })
+        headline = (record.get("counters") or {}).get("headline_ratio")
+        if headline:
+            # The workload's own app/limit ratio (e.g. hello rps / endpoint rps) replaces the
+            # wall-time ratio, which means nothing when app and limit do different amounts.
+            record["time_ratio"] = record["ratio"]
+            record["ratio"] = {k: headline[k] for k in ("median", "min", "max") if k in headline}
+            record["ratio_label"] = headline.get("label", "")
         metrics = [_metrics(a["result"]) for a in apps]
         if any(metrics):
             record["app_metrics"] = metrics
@@ -372,7 +379,8 @@ def markdown(run: dict[str, Any]) -> str:
         r = rec["ratio"]
         flag = " ⚠ +25% vs baseline" if rec.get("baseline_warning") else ""
         lines.append(
-            f"| {rec['name']} | {rec['status']} | {_fmt(rec['app_seconds']['median'])} "
+            f"| {rec['name']} | {rec['status']}{': ' + rec.get('reason', '')[:160] if rec['status'] != 'ok' else ''} "
+            f"| {_fmt(rec['app_seconds']['median'])} "
             f"| {_fmt(rec['limit_seconds']['median'])} "
             f"| **{_fmt(r.get('median'))}** ({_fmt(r.get('min'))}–{_fmt(r.get('max'))}){flag} "
             f"| {_fmt(rec['app_seconds']['p95'])} "
@@ -384,13 +392,15 @@ def markdown(run: dict[str, Any]) -> str:
         if not counters:
             continue
         lines += ["", f"## {rec['name']}", ""]
-        tables = counters.pop("_tables", None) if isinstance(counters, dict) else None
+        if rec.get("ratio_label"):
+            lines.append(f"- ratio above = {rec['ratio_label']}")
         for key, value in counters.items():
-            lines.append(f"- {key}: {_fmt(value) if not isinstance(value, dict | list) else json.dumps(value, ensure_ascii=False)}")
-        if tables:
-            counters["_tables"] = tables
-            for table in tables:
-                lines += ["", *table]
+            if key in ("_tables", "headline_ratio"):
+                continue
+            text = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else _fmt(value)
+            lines.append(f"- {key}: {text}")
+        for table in counters.get("_tables", []):
+            lines += ["", *table]
     if run.get("warnings"):
         lines += ["", "## Warnings", "", *[f"- {w}" for w in run["warnings"]]]
     lines += ["", f"Process peak RSS {run['max_rss_mb']:.0f} MB; wall time {run['wall_seconds']:.0f} s.", ""]
