@@ -1,0 +1,463 @@
+"""Reads behind the reports: the training summary of a period, the city dashboard (from the
+summary cube) and the drill-down lists, always within what the actor may see.
+
+Scoping (decided here, used everywhere in reports): for an actor scoped to a unit subtree,
+*classes* are the classes they may see — organised by a unit of the subtree or attended by one of
+its people (TrainingClass.visible_to) — while *enrolments, learners and completions* are only
+those of the subtree's people (Enrolment.visible_to). So a city-wide class that three of the
+ward's people attended counts as one class with three learners in the ward's report, never with
+the other wards' learners. The same rule applies to a unit filter chosen by a city admin."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from cadretrain.core.choices import ManagementTier
+from cadretrain.core.scoping import get_visible_or_404
+from cadretrain.domain.access import Actor
+from cadretrain.domain.errors import DomainError
+from cadretrain.org.models import OrgUnit
+from cadretrain.people.models import Person
+from cadretrain.reports.summaries import SERIES_SQL, year_sql
+from cadretrain.training.models import Enrolment, TrainingClass
+
+COUNTED = ~Q(status="WITHDRAWN")
+LLCT_HIGH = ("CAO_CAP", "CU_NHAN", "CAO_CAP_LLCT_HANH_CHINH")
+
+# Dashboard series, in the order the city publishes them (codes are stable; labels in views).
+SERIES = (
+    "LLCT_CAO_CAP", "LLCT_TRUNG_CAP", "POLITICAL_THEORY", "STATE_MANAGEMENT", "PROFESSIONAL",
+    "UNDERGRADUATE", "POSTGRADUATE", "FOREIGN_LANGUAGE", "IT", "DIGITAL", "KNOWLEDGE_UPDATE",
+    "DEFENCE_SECURITY", "PARTY_BUILDING", "SOFT_SKILLS", "ABROAD",
+)
+
+# Terms of the City Party Committee (nhiệm kỳ Đại hội Đảng bộ thành phố): the Standing
+# Committee's cadres are expected to be updated within the term.
+TERMS = ((dt.date(2015, 10, 1), dt.date(2020, 9, 30)), (dt.date(2020, 10, 1), dt.date(2025, 9, 30)),
+         (dt.date(2025, 10, 1), dt.date(2030, 9, 30)))
+
+
+def series_of(kind: str, level: str | None, country: str = "VN") -> str:
+    """The dashboard series of a programme kind and level (abroad is a separate series)."""
+    if kind == "POLITICAL_THEORY" and level in LLCT_HIGH:
+        return "LLCT_CAO_CAP"
+    if kind == "POLITICAL_THEORY" and level == "TRUNG_CAP":
+        return "LLCT_TRUNG_CAP"
+    return kind
+
+
+def series_q(series: str, prefix: str = "") -> Q:
+    """ORM filter on classes (or, with a prefix, on a relation to classes) for one series."""
+    p = prefix
+    if series == "ABROAD":
+        return ~Q(**{f"{p}country": "VN"})
+    if series == "LLCT_CAO_CAP":
+        return Q(**{f"{p}programme__kind": "POLITICAL_THEORY", f"{p}programme__grants_level__in": LLCT_HIGH})
+    if series == "LLCT_TRUNG_CAP":
+        return Q(**{f"{p}programme__kind": "POLITICAL_THEORY", f"{p}programme__grants_level": "TRUNG_CAP"})
+    if series == "POLITICAL_THEORY":
+        return Q(**{f"{p}programme__kind": "POLITICAL_THEORY"}) & ~Q(
+            **{f"{p}programme__grants_level__in": (*LLCT_HIGH, "TRUNG_CAP")})
+    return Q(**{f"{p}programme__kind": series})
+
+
+def check_period(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.date, dt.date]:
+    if date_from is None or date_to is None:
+        raise DomainError("report_period_required")
+    if date_from > date_to:
+        raise DomainError("report_period_reversed", date_from=date_from.isoformat(), date_to=date_to.isoformat())
+    return date_from, date_to
+
+
+# --- training summary (spec/interfaces.md `report summary`) ----------------------------------
+
+
+def training_summary(*, actor: Actor, date_from: dt.date | None, date_to: dt.date | None) -> dict[str, Any]:
+    """The `report summary` document: classes started in the period and their (visible)
+    enrolments by kind and level, abroad, management tiers, and compliance with standards."""
+    date_from, date_to = check_period(date_from, date_to)
+    classes = TrainingClass.objects.visible_to(actor).filter(start_date__gte=date_from, start_date__lte=date_to)
+    enrolments = Enrolment.objects.visible_to(actor).filter(
+        COUNTED, training_class__start_date__gte=date_from, training_class__start_date__lte=date_to,
+    )
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def row(kind: str, level: str) -> dict[str, Any]:
+        return rows.setdefault((kind, level or ""), {
+            "kind": kind, "level": level or None, "classes": 0, "enrolments": 0, "learners": 0, "completed": 0})
+
+    for r in classes.order_by().values("programme__kind", "programme__grants_level").annotate(n=Count("pk")):
+        row(r["programme__kind"], r["programme__grants_level"])["classes"] = r["n"]
+    for r in (
+        enrolments.order_by().values("training_class__programme__kind", "training_class__programme__grants_level")
+        .annotate(enrolments=Count("pk"), learners=Count("person_id", distinct=True),
+                  completed=Count("pk", filter=Q(status="COMPLETED")))
+    ):
+        target = row(r["training_class__programme__kind"], r["training_class__programme__grants_level"])
+        target.update(enrolments=r["enrolments"], learners=r["learners"], completed=r["completed"])
+
+    abroad_classes = classes.exclude(country="VN").count()
+    abroad_learners = enrolments.exclude(training_class__country="VN").values("person_id").distinct().count()
+
+    period = Q(training_class__start_date__gte=date_from, training_class__start_date__lte=date_to)
+    abroad = Enrolment.objects.filter(period, COUNTED, person=OuterRef("pk")).exclude(training_class__country="VN")
+    updated = Enrolment.objects.filter(period, person=OuterRef("pk"), status="COMPLETED",
+                                       training_class__programme__kind="KNOWLEDGE_UPDATE")
+    tiers = {t.value: {"people": 0, "trained_abroad": 0, "knowledge_updated": 0} for t in ManagementTier}
+    for r in (
+        Person.objects.visible_to(actor).employed_on(date_to).exclude(management_tier="").order_by()
+        .values("management_tier")
+        .annotate(people=Count("pk"), trained_abroad=Count("pk", filter=Q(Exists(abroad))),
+                  knowledge_updated=Count("pk", filter=Q(Exists(updated))))
+    ):
+        tiers[r["management_tier"]] = {k: r[k] for k in ("people", "trained_abroad", "knowledge_updated")}
+
+    compliance = workforce_compliance(actor=actor, as_of=date_to)
+    return {
+        "from": date_from.isoformat(), "to": date_to.isoformat(),
+        "rows": [rows[k] for k in sorted(rows)],
+        "abroad": {"classes": abroad_classes, "learners": abroad_learners},
+        "tiers": tiers,
+        "compliance": {"people": compliance.people, "meeting_standards": compliance.meeting_standards},
+    }
+
+
+def workforce_compliance(*, actor: Actor, as_of: dt.date, unit_code: str | None = None):  # type: ignore[no-untyped-def]
+    """Standards evaluation of the visible workforce (cadretrain.standards)."""
+    from cadretrain.standards.evaluation import evaluate_workforce
+
+    return evaluate_workforce(actor=actor, as_of=as_of, unit_code=unit_code)
+
+
+# --- scope of a report --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures a report shows: the whole city (path None) or a unit subtree."""
+
+    path: str | None
+    unit_code: str | None = None
+    unit_name: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.path or "*"
+
+
+def report_scope(*, actor: Actor, unit_code: str | None = None) -> Scope:
+    """The actor's own scope, narrowed to a visible unit's subtree when one is asked for
+    (NotFound when the unit is missing or out of scope)."""
+    if unit_code:
+        unit = get_visible_or_404(OrgUnit.objects.all(), actor, code=unit_code)
+        return Scope(unit.path, unit.code, unit.name)
+    if actor.is_city_wide:
+        return Scope(None)
+    if actor.unit_path:
+        return Scope(actor.unit_path)
+    return Scope("/none/")  # learners and institution staff have no unit dashboard
+
+
+def scoped_classes(*, actor: Actor, scope: Scope) -> QuerySet[TrainingClass]:
+    """Classes of the scope: organised by a unit of the subtree or attended by its people."""
+    qs = TrainingClass.objects.visible_to(actor)
+    if scope.path and scope.path != actor.unit_path:
+        attended = Enrolment.objects.filter(person__unit__path__startswith=scope.path).values("training_class_id")
+        qs = qs.filter(Q(organizer_unit__path__startswith=scope.path) | Q(pk__in=attended))
+    return qs
+
+
+def scoped_enrolments(*, actor: Actor, scope: Scope) -> QuerySet[Enrolment]:
+    """Enrolments of the scope's people."""
+    qs = Enrolment.objects.visible_to(actor)
+    if scope.path:
+        qs = qs.filter(person__unit__path__startswith=scope.path)
+    return qs
+
+
+# --- dashboard (reads the cube) ---------------------------------------------------------------
+
+
+@dataclass
+class SeriesYear:
+    classes: int = 0
+    learners: int = 0
+    enrolments: int = 0
+    completed: int = 0
+    failed: int = 0
+    periods: int = 0
+
+
+@dataclass
+class UnitFigures:
+    path: str
+    code: str
+    name: str
+    enrolments: int = 0
+    completed: int = 0
+    learners_sum: int = 0  # summed per programme: an attendance-like figure, not distinct
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    year_from: int
+    year_to: int
+    series: str | None
+    years: list[int]
+    # (year, series or "ALL") -> figures
+    cells: dict[tuple[int, str], SeriesYear] = field(default_factory=dict)
+    units: list[UnitFigures] = field(default_factory=list)
+    people: dict[str, Any] = field(default_factory=dict)
+
+    def total(self, series: str = "ALL") -> SeriesYear:
+        out = SeriesYear()
+        for year in self.years:
+            cell = self.cells.get((year, series))
+            if cell:
+                out.classes += cell.classes
+                out.enrolments += cell.enrolments
+                out.completed += cell.completed
+                out.failed += cell.failed
+                out.periods += cell.periods
+        # Distinct learners cannot be summed over years: shown for the last year only.
+        last = self.cells.get((self.year_to, series))
+        out.learners = last.learners if last else 0
+        return out
+
+
+def _scope_sql(scope: Scope, alias: str) -> tuple[str, list[object]]:
+    if scope.path is None:
+        return f"{alias}.unit_id IS NULL", []
+    return f"{alias}.unit_id IN (SELECT id FROM org_orgunit WHERE path LIKE %s)", [scope.path + "%"]
+
+
+def dashboard(*, actor: Actor, scope: Scope, year_from: int, year_to: int, series: str | None = None,
+              today: dt.date | None = None) -> Dashboard:
+    """City dashboard figures for a scope and range of years from the summary cube, in one
+    query for the cube (plus one for the people figures, cached)."""
+    if year_from > year_to:
+        raise DomainError("report_period_reversed", date_from=str(year_from), date_to=str(year_to))
+    if series and series not in SERIES:
+        raise DomainError("report_unknown_series", series=series)
+    board = Dashboard(scope, year_from, year_to, series, list(range(year_from, year_to + 1)))
+    parts: list[str] = []
+    params: list[object] = []
+    where_s, p_s = _scope_sql(scope, "sc")
+    # A: enrolment figures per year, programme and abroad (≤ years × programmes × 2 rows).
+    parts.append(
+        f"""SELECT 'A' AS part, sc.year AS year, p.kind AS kind, p.grants_level AS lvl,
+               CASE WHEN sc.abroad THEN 1 ELSE 0 END AS abroad, SUM(sc.classes) AS classes,
+               SUM(sc.learners) AS learners, SUM(sc.enrolments) AS enrolments, SUM(sc.completed) AS completed,
+               SUM(sc.failed) AS failed, SUM(sc.periods) AS periods, '' AS path
+        FROM reports_summarycell sc JOIN catalogue_programme p ON p.id = sc.programme_id
+        WHERE {where_s} AND sc.year BETWEEN %s AND %s
+        GROUP BY sc.year, p.kind, p.grants_level, sc.abroad"""
+    )
+    params += [*p_s, year_from, year_to]
+    # B: distinct learners per year and series (summable over units).
+    where_l, p_l = _scope_sql(scope, "lc")
+    parts.append(
+        f"""SELECT 'B', lc.year, lc.series, '', 0, 0, SUM(lc.learners), 0, 0, 0, 0, ''
+        FROM reports_learnercell lc WHERE {where_l} AND lc.year BETWEEN %s AND %s
+        GROUP BY lc.year, lc.series"""
+    )
+    params += [*p_l, year_from, year_to]
+    # C: figures per unit of the scope (for the by-unit table), summed in the selected series.
+    unit_where = "u.path LIKE %s" if scope.path else "1 = 1"
+    series_filter, series_params = "", []
+    if series == "ABROAD":
+        series_filter = " AND sc.abroad"
+    elif series:
+        series_filter = f" AND sc.programme_id IN (SELECT p.id FROM catalogue_programme p WHERE {SERIES_SQL} = %s)"
+        series_params = [series]
+    parts.append(
+        f"""SELECT 'C', u.depth, u.code, u.name, 0, 0, COALESCE(SUM(sc.learners), 0),
+               COALESCE(SUM(sc.enrolments), 0), COALESCE(SUM(sc.completed), 0), 0, 0, u.path
+        FROM org_orgunit u LEFT JOIN reports_summarycell sc ON sc.unit_id = u.id
+             AND sc.year BETWEEN %s AND %s{series_filter}
+        WHERE {unit_where}
+        GROUP BY u.depth, u.code, u.name, u.path"""
+    )
+    params += [year_from, year_to, *series_params, *([scope.path + "%"] if scope.path else [])]
+    # D: classes of a unit scope come from the classes themselves (a class mixes units).
+    if scope.path is not None:
+        classes_sql, classes_params = _scoped_classes_sql(actor, scope, year_from, year_to)
+        parts.append(classes_sql)
+        params += classes_params
+    sql = " UNION ALL ".join(parts)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        result = cursor.fetchall()
+
+    cells = board.cells
+    units: dict[str, UnitFigures] = {}
+    for part, year, kind, lvl, abroad, classes, learners, enrolments, completed, failed, periods, path in result:
+        if part == "A":
+            targets = [series_of(kind, lvl), "ALL"] + (["ABROAD"] if abroad else [])
+            for s in targets:
+                cell = cells.setdefault((int(year), s), SeriesYear())
+                if scope.path is None:
+                    cell.classes += int(classes or 0)
+                cell.enrolments += int(enrolments or 0)
+                cell.completed += int(completed or 0)
+                cell.failed += int(failed or 0)
+                cell.periods += int(periods or 0)
+        elif part == "B":
+            cells.setdefault((int(year), kind), SeriesYear()).learners = int(learners or 0)
+        elif part == "C":
+            units[path] = UnitFigures(path, kind, lvl, int(enrolments or 0), int(completed or 0), int(learners or 0))
+        elif part == "D":
+            targets = [series_of(kind, lvl), "ALL"] + (["ABROAD"] if abroad else [])
+            for s in targets:
+                cells.setdefault((int(year), s), SeriesYear()).classes += int(classes or 0)
+    board.units = _roll_up_children(scope, units)
+    board.people = people_figures(actor=actor, scope=scope, year_to=year_to, today=today)
+    return board
+
+
+def _scoped_classes_sql(actor: Actor, scope: Scope, year_from: int, year_to: int) -> tuple[str, list[object]]:
+    """Part D of the dashboard query: the scope's classes per year, kind, level and abroad,
+    compiled from the same queryset as the drill-down list so the two always agree."""
+    qs = scoped_classes(actor=actor, scope=scope).filter(
+        start_date__gte=dt.date(year_from, 1, 1), start_date__lte=dt.date(year_to, 12, 31)
+    ).order_by().values(r_start=F("start_date"), r_country=F("country"), r_kind=F("programme__kind"),
+                        r_level=F("programme__grants_level"))
+    inner, inner_params = qs.query.sql_with_params()
+    year = year_sql("x.r_start")
+    abroad = "CASE WHEN x.r_country <> 'VN' THEN 1 ELSE 0 END"
+    sql = f"""SELECT 'D', {year}, x.r_kind, x.r_level, {abroad}, COUNT(*), 0, 0, 0, 0, 0, ''
+        FROM ({inner}) x GROUP BY {year}, x.r_kind, x.r_level, {abroad}"""
+    return sql, list(inner_params)
+
+
+def _roll_up_children(scope: Scope, units: dict[str, UnitFigures]) -> list[UnitFigures]:
+    """Unit rows summed into the scope root's children (people of the root unit itself stay on
+    the root's row). City-wide, the root is the top unit (the city)."""
+    if not units:
+        return []
+    target_depth = (scope.path.count("/") - 1 if scope.path else 1) + 1  # ids in a child's path
+    out: dict[str, UnitFigures] = {}
+    for path, fig in units.items():
+        ids = [x for x in path.split("/") if x]
+        key = "/" + "/".join(ids[:target_depth]) + "/"
+        head = units.get(key)
+        agg = out.setdefault(key, UnitFigures(key, head.code if head else "", head.name if head else ""))
+        agg.enrolments += fig.enrolments
+        agg.completed += fig.completed
+        agg.learners_sum += fig.learners_sum
+    return sorted((u for u in out.values() if u.enrolments), key=lambda u: (-u.enrolments, u.code))
+
+
+# --- people figures (compliance, Standing Committee's cadres), cached --------------------------
+
+
+def term_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    for start, end in TERMS:
+        if start <= day <= end:
+            return start, end
+    return TERMS[-1]
+
+
+def people_figures(*, actor: Actor, scope: Scope, year_to: int, today: dt.date | None = None) -> dict[str, Any]:
+    """Compliance with standards (today) and Standing-Committee cadres updated / trained abroad
+    in the term, for the scope. Cached in the database per (scope, day, term): the evaluation is
+    a workforce-wide computation; the cache is emptied by every enrolment, credential or person
+    change and kept at most CACHE_SECONDS (standards may change without a signal)."""
+    from cadretrain.reports.models import DashboardCache
+
+    day = today or timezone.localdate()
+    term = term_of(min(day, dt.date(year_to, 12, 31)))
+    key = f"people:{actor.role}:{actor.unit_path or actor.institution_id or actor.person_id}:{scope.key}:{day}:{term[0]}"
+    fresh_after = timezone.now() - dt.timedelta(seconds=CACHE_SECONDS)
+    hit = DashboardCache.objects.filter(key=key, computed_at__gte=fresh_after).values_list("value", flat=True).first()
+    if hit is not None:
+        return hit
+    value = _compute_people_figures(actor=actor, scope=scope, day=day, term=term)
+    DashboardCache.objects.update_or_create(key=key, defaults={"value": value, "computed_at": timezone.now()})
+    return value
+
+
+CACHE_SECONDS = 600
+
+
+def btv_people(*, actor: Actor, scope: Scope, day: dt.date, term: tuple[dt.date, dt.date]) -> QuerySet[Person]:
+    """Standing-Committee-managed cadres of the scope employed on `day`, flagged with whether
+    they completed a knowledge update or joined a class abroad that started in the term."""
+    in_term = Q(training_class__start_date__gte=term[0], training_class__start_date__lte=term[1])
+    updated = Enrolment.objects.filter(in_term, person=OuterRef("pk"), status="COMPLETED",
+                                       training_class__programme__kind="KNOWLEDGE_UPDATE")
+    abroad = Enrolment.objects.filter(in_term, COUNTED, person=OuterRef("pk")).exclude(training_class__country="VN")
+    qs = Person.objects.visible_to(actor).employed_on(day).filter(management_tier="BTV_THANH_UY")
+    if scope.path:
+        qs = qs.filter(unit__path__startswith=scope.path)
+    return qs.annotate(updated=Exists(updated), abroad=Exists(abroad))
+
+
+def _compute_people_figures(*, actor: Actor, scope: Scope, day: dt.date, term: tuple[dt.date, dt.date]) -> dict[str, Any]:
+    agg = btv_people(actor=actor, scope=scope, day=day, term=term).aggregate(
+        people=Count("pk"), updated_n=Count("pk", filter=Q(updated=True)), abroad_n=Count("pk", filter=Q(abroad=True)),
+    )
+    result = workforce_compliance(actor=actor, as_of=day, unit_code=scope.unit_code)
+    root = scope.unit_code
+    rollups = list(result.by_unit.values())
+    codes = {u.code for u in rollups}
+    tops = [u for u in rollups if u.code == root] if root else [
+        u for u in rollups if u.parent_code is None or u.parent_code not in codes]
+    top_codes = {t.code for t in tops}
+    # Each top unit's own people first, then its children with their whole subtrees.
+    units = [
+        {"code": u.code, "name": u.name, "people": u.people, "meeting": u.meeting,
+         "gaps": dict(u.gaps_by_dimension), "own": True}
+        for u in sorted(tops, key=lambda u: u.code) if u.people
+    ] + [
+        {"code": u.code, "name": u.name, "people": u.subtree_people, "meeting": u.subtree_meeting,
+         "gaps": dict(u.subtree_gaps_by_dimension), "own": False}
+        for u in sorted(rollups, key=lambda u: u.code) if u.parent_code in top_codes and u.subtree_people
+    ]
+    return {
+        "as_of": day.isoformat(), "term": [term[0].isoformat(), term[1].isoformat()],
+        "people": result.people, "meeting_standards": result.meeting_standards,
+        "btv": {"people": agg["people"], "updated": agg["updated_n"], "abroad": agg["abroad_n"]},
+        "units": units,
+    }
+
+
+# --- drill-down lists ----------------------------------------------------------------------------
+
+
+def drill_classes(*, actor: Actor, scope: Scope, year_from: int, year_to: int,
+                  series: str | None = None) -> QuerySet[TrainingClass]:
+    """The classes behind a dashboard figure."""
+    qs = scoped_classes(actor=actor, scope=scope).filter(
+        start_date__gte=dt.date(year_from, 1, 1), start_date__lte=dt.date(year_to, 12, 31))
+    if series:
+        qs = qs.filter(series_q(series))
+    return qs.select_related("programme", "organizer_unit").order_by("-start_date", "code")
+
+
+def drill_enrolments(*, actor: Actor, scope: Scope, year_from: int, year_to: int, series: str | None = None,
+                     status: str | None = None) -> QuerySet[Enrolment]:
+    """The enrolments (learners) behind a dashboard figure; WITHDRAWN excluded unless asked."""
+    qs = scoped_enrolments(actor=actor, scope=scope).filter(
+        training_class__start_date__gte=dt.date(year_from, 1, 1),
+        training_class__start_date__lte=dt.date(year_to, 12, 31))
+    qs = qs.filter(status=status) if status else qs.filter(COUNTED)
+    if series:
+        qs = qs.filter(series_q(series, "training_class__"))
+    return qs.select_related("person", "person__unit", "training_class", "training_class__programme").order_by(
+        "-training_class__start_date", "training_class__code", "person__search_key")
+
+
+def count_by_year(rows: list[tuple[int, int]]) -> dict[int, int]:
+    out: dict[int, int] = defaultdict(int)
+    for year, n in rows:
+        out[year] += n
+    return out
