@@ -1,0 +1,105 @@
+"""Set-based writes for the importer: id reservation, inserts through `core.bulk.bulk_insert`
+(executemany on SQLite, COPY on PostgreSQL) and batched UPDATEs by primary key.
+
+Inserts name every concrete column of the model and fill the ones the importer does not know
+with the field's Python default, so a field added to a model later (with a default) does not
+break the importer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+from cadretrain.core.bulk import bulk_insert
+
+
+class IdPool:
+    """Primary keys handed out before inserting, so that new rows can reference each other (unit
+    paths, assignments of new people) without reading them back. PostgreSQL draws from the
+    sequence (safe beside concurrent writers); SQLite takes MAX(id)+1 under the import's
+    IMMEDIATE transaction, which already holds the write lock."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.table = model._meta.db_table
+        self.next: int | None = None
+
+    def take(self, n: int) -> list[int]:
+        if n <= 0:
+            return []
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [self.table, n],
+                )
+                return [row[0] for row in cursor.fetchall()]
+            if self.next is None:
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {self.table}")  # noqa: S608
+                top = cursor.fetchone()[0]
+                cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [self.table])
+                seq = cursor.fetchone()
+                self.next = max(top, seq[0] if seq else 0) + 1
+        first = self.next
+        self.next += n
+        return list(range(first, first + n))
+
+
+class Table:
+    """Insert/update helper for one model's table."""
+
+    def __init__(self, model: type[models.Model], fields: Sequence[str]) -> None:
+        """`fields`: the attnames the importer supplies, in the order of its row tuples."""
+        self.model = model
+        self.table = model._meta.db_table
+        self.fields = list(fields)
+        concrete = list(model._meta.concrete_fields)
+        known = set(self.fields)
+        self.extra_columns: list[str] = []
+        self.extra_values: list[Any] = []
+        for f in concrete:
+            if f.attname in known:
+                continue
+            self.extra_columns.append(f.column)
+            self.extra_values.append(_default(f))
+        self.columns = [model._meta.get_field(_name(model, a)).column for a in self.fields]
+        self.pool = IdPool(model)
+
+    def insert(self, rows: Iterable[Sequence[Any]]) -> int:
+        extra = tuple(self.extra_values)
+        if extra:
+            rows = (tuple(r) + extra for r in rows)
+        return bulk_insert(self.table, self.columns + self.extra_columns, rows)
+
+    def update(self, fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        """`rows`: (value per field..., id). One executemany per call."""
+        if not rows:
+            return 0
+        cols = [self.model._meta.get_field(_name(self.model, a)).column for a in fields]
+        sets = ", ".join(f"{c} = %s" for c in cols)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {self.table} SET {sets} WHERE id = %s", rows)  # noqa: S608
+        return len(rows)
+
+
+def _name(model: type[models.Model], attname: str) -> str:
+    for f in model._meta.concrete_fields:
+        if f.attname == attname:
+            return f.name
+    return attname
+
+
+def _default(field: models.Field) -> Any:
+    if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+        return timezone.now()
+    if field.has_default():
+        value = field.get_default()
+    elif field.null:
+        value = None
+    elif field.get_internal_type() in ("CharField", "TextField", "EmailField", "URLField", "SlugField"):
+        value = ""
+    else:
+        value = None
+    return field.get_db_prep_save(value, connection) if value is not None else None

@@ -1,0 +1,1069 @@
+"""The workbook importer: streams every sheet in dependency order, validates each row with the
+same rules as the forms and the API, and upserts set-based, all inside one transaction.
+
+All-or-nothing works by rolling back: valid rows are written chunk by chunk as they are read
+(so later sheets and chunks resolve references to them through the database, and memory stays
+flat for million-row CSVs); any error, or a dry run, rolls the whole transaction back at the end.
+Per chunk of rows the importer makes a handful of queries: one lookup per referenced table for
+codes not yet cached, one for the existing rows, one insert (executemany/COPY), one batched
+UPDATE."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import islice
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from cadretrain.catalogue.models import Institution, Programme
+from cadretrain.catalogue.services import clean_programme_fields
+from cadretrain.core.choices import ClassStatus, EnrolmentStatus, PositionKind, UnitKind
+from cadretrain.core.errors import message_for
+from cadretrain.domain import validation as v
+from cadretrain.domain.access import Action, Actor
+from cadretrain.domain.errors import DomainError, NotAllowed
+from cadretrain.domain.levels import satisfies
+from cadretrain.domain.text import clean_text, fold
+from cadretrain.interchange import schema
+from cadretrain.interchange.bulk import Table
+from cadretrain.interchange.readers import RawSheet, UnreadableWorkbook, cell_date, cell_text
+from cadretrain.org.models import OrgUnit, Position
+from cadretrain.people.models import Assignment, Credential, Person
+from cadretrain.people.services import clean_credential_fields, clean_person_fields
+from cadretrain.training.models import SEAT_STATUSES, Enrolment, TrainingClass
+from cadretrain.training.services import clean_class_fields
+
+CHUNK = 5000
+MAX_ERRORS = 50_000
+# Above this many changed enrolments the derived tables are rebuilt rather than patched.
+REBUILD_THRESHOLD = 5000
+SEATS = frozenset(str(s) for s in SEAT_STATUSES)
+INVALID = object()
+
+
+@dataclass
+class ImportReport:
+    """What an import did or would do: counts per sheet and every error found."""
+
+    dry_run: bool
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    rows: int = 0
+    granted_credentials: int = 0
+    error_count: int = 0
+    fatal: bool = False  # the file itself could not be read (exit code 2)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def add_error(self, sheet: str | None, row: int | None, column: str | None, code: str,
+                  **params: Any) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append({"sheet": sheet, "row": row, "column": column, "code": code,
+                                "message": message_for(code, params)})
+        elif len(self.errors) == MAX_ERRORS:
+            self.errors.append({"sheet": None, "row": None, "column": None, "code": "too_many_errors",
+                                "message": message_for("too_many_errors", {"limit": MAX_ERRORS})})
+
+    def count(self, sheet: str, what: str, n: int = 1) -> None:
+        bucket = getattr(self, what)
+        bucket[sheet] = bucket.get(sheet, 0) + n
+
+    def as_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "dry_run": self.dry_run, "created": self.created,
+                "updated": self.updated, "unchanged": self.unchanged, "errors": self.errors}
+
+
+class _Rollback(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class UnitRef:
+    id: int
+    path: str
+    depth: int
+
+
+@dataclass(slots=True)
+class PersonRef:
+    id: int
+    path: str  # the current unit's path (for scope)
+
+
+@dataclass(slots=True)
+class ClassRef:
+    code: str
+    id: int
+    programme_id: int
+    capacity: int | None
+    seats: int
+    organizer_path: str
+
+
+Record = tuple[int, dict[str, Any]]
+Progress = Callable[[int, str], None]
+
+
+def _chunks(items: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        return (a is None and b is None) or (a is not None and b is not None and Decimal(a) == Decimal(b))
+    return a == b
+
+
+class Importer:
+    """One import run for one actor; `run` returns the report (nothing is kept when it has errors
+    or when `dry_run`)."""
+
+    def __init__(self, *, actor: Actor, dry_run: bool = False, progress: Progress | None = None) -> None:
+        self.actor = actor
+        self.dry_run = dry_run
+        self.report = ImportReport(dry_run=dry_run)
+        self.progress = progress or (lambda done, sheet: None)
+        self.today = timezone.localdate()
+        self.units: dict[str, UnitRef] = {}
+        self.positions: dict[str, int] = {}
+        self.programmes: dict[str, tuple[int, str]] = {}  # code → (id, name)
+        self.classes: dict[str, ClassRef] | None = None
+        self.people: dict[str, PersonRef | None] = {}
+        self.institutions: dict[str, int] | None = None
+        self.changed_people: set[int] = set()
+        self.changed_classes: set[int] = set()
+        self.changed_enrolments = 0
+        self.numeric: set[str] = set()  # code columns of the current row that were numeric cells
+        self.sheet = ""
+        self.limits: dict[str, dict[str, int]] = {}
+        self.tables: dict[Any, Table] = {}
+        self.pools: dict[type, Any] = {}
+
+    # --- the run --------------------------------------------------------------------------------
+    def run(self, raw_sheets: list[RawSheet], *, on_commit: Callable[[ImportReport], None] | None = None) -> ImportReport:
+        report = self.report
+        if not self.actor.can(Action.IMPORT):
+            raise NotAllowed()
+        plan = self._plan(raw_sheets)
+        if report.error_count:
+            return report
+        try:
+            with transaction.atomic():
+                self._load_reference_maps()
+                for spec, raw in plan:
+                    self.sheet = spec.name
+                    for key in ("created", "updated", "unchanged"):
+                        report.count(spec.name, key, 0)
+                    records = self._records(spec, raw)
+                    if records is None:
+                        continue
+                    getattr(self, f"_import_{spec.name}")(spec, records)
+                if report.rows == 0 and report.error_count == 0:
+                    report.add_error(None, None, None, "empty_workbook")
+                if report.error_count or self.dry_run:
+                    raise _Rollback
+                self._after_write()
+                if on_commit is not None:
+                    on_commit(report)
+        except _Rollback:
+            pass
+        except UnreadableWorkbook as exc:
+            report.fatal = True
+            report.add_error(self.sheet or None, None, None, exc.code, **exc.params)
+        return report
+
+    def _plan(self, raw_sheets: list[RawSheet]) -> list[tuple[schema.SheetSpec, RawSheet]]:
+        found: dict[str, RawSheet] = {}
+        for raw in raw_sheets:
+            if schema.is_instructions(raw.name):
+                continue
+            key = schema.sheet_for(raw.name)
+            if key is None:
+                self.report.add_error(raw.name, None, None, "unknown_sheet", sheet=raw.name,
+                                      allowed=", ".join(schema.SHEET_ORDER))
+            elif key in found:
+                self.report.add_error(raw.name, None, None, "duplicate_sheet", sheet=key)
+            else:
+                found[key] = raw
+        if not found and not self.report.error_count:
+            self.report.add_error(None, None, None, "empty_workbook")
+        return [(schema.SHEET_BY_NAME[k], found[k]) for k in schema.SHEET_ORDER if k in found]
+
+    def _records(self, spec: schema.SheetSpec, raw: RawSheet) -> Iterator[Record] | None:
+        """Header check, then a stream of (Excel row, {column key: raw value}) for non-blank rows;
+        None when the header is unusable (its errors are reported)."""
+        rows = raw.rows()
+        header_row = next(rows, None)
+        if header_row is None:
+            return None
+        header_no, header = header_row
+        problems = raw.problems()
+        mapping: list[tuple[int, str]] = []
+        seen: set[str] = set()
+        unnamed: list[int] = []
+        bad = False
+        for idx, cell in enumerate(header):
+            title = clean_text(cell_text(cell)[0])
+            if not title:
+                unnamed.append(idx)
+                continue
+            key = schema.match_column(spec.name, title)
+            if key is None:
+                bad = True
+                self.report.add_error(spec.name, header_no, title, "unknown_column", column=title,
+                                      sheet=spec.name, allowed=", ".join(spec.keys))
+            elif key in seen:
+                bad = True
+                self.report.add_error(spec.name, header_no, title, "duplicate_column", column=title,
+                                      sheet=spec.name)
+            else:
+                seen.add(key)
+                mapping.append((idx, key))
+        for col in spec.columns:
+            if col.required and col.key not in seen:
+                bad = True
+                self.report.add_error(spec.name, header_no, col.key, "missing_column",
+                                      column=f"{col.key} ({col.vi})", sheet=spec.name)
+        for (row, _col), (code, params) in problems.items():
+            if row == header_no:
+                bad = True
+                self.report.add_error(spec.name, row, None, code, **params)
+        if bad:
+            return None
+        absent = [c.key for c in spec.columns if c.key not in seen]
+        problem_rows: dict[int, list[tuple[int, str, dict]]] = defaultdict(list)
+        for (row, col), (code, params) in problems.items():
+            problem_rows[row].append((col, code, params))
+        by_index = dict(mapping)
+        return self._stream(spec, rows, mapping, absent, unnamed, problem_rows, by_index)
+
+    def _stream(self, spec, rows, mapping, absent, unnamed, problem_rows, by_index) -> Iterator[Record]:  # type: ignore[no-untyped-def]
+        report = self.report
+        done = 0
+        for number, values in rows:
+            if not any(x is not None and x != "" for x in values):
+                continue
+            done += 1
+            report.rows += 1
+            if done % CHUNK == 0:
+                self.progress(done, spec.name)
+            if problem_rows and number in problem_rows:
+                for col, code, params in problem_rows[number]:
+                    report.add_error(spec.name, number, by_index.get(col), code, **params)
+                continue
+            width = len(values)
+            rec = {key: (values[idx] if idx < width else "") for idx, key in mapping}
+            for key in absent:
+                rec[key] = ""
+            stray = False
+            for idx in unnamed:
+                if idx < width and values[idx] not in ("", None):
+                    stray = True
+            if width > len(mapping) + len(unnamed):
+                start = len(mapping) + len(unnamed)
+                stray = stray or any(x not in ("", None) for x in values[start:])
+            if stray:
+                report.add_error(spec.name, number, None, "value_without_header")
+                continue
+            yield number, rec
+        self.progress(done, spec.name)
+
+    # --- field helpers ---------------------------------------------------------------------------
+    def err(self, row: int, column: str | None, code: str, **params: Any) -> None:
+        if column and column in self.numeric and code.startswith("unknown_"):
+            params = {**params, "message": message_for(code, params)}
+            code = "numeric_code_hint"
+        self.report.add_error(self.sheet, row, column, code, **params)
+
+    def prepare(self, spec: schema.SheetSpec, row: int, rec: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Cells → values by column kind (codes and text as text, dates as date or text), and the
+        required-cell check. Returns (values, ok)."""
+        out: dict[str, Any] = {}
+        ok = True
+        self.numeric = set()
+        limits = self.limits.get(spec.name, {})
+        for col in spec.columns:
+            raw = rec.get(col.key, "")
+            if col.kind == schema.DATE:
+                value: Any = cell_date(raw)
+                if isinstance(value, str):
+                    value = value.strip()
+            else:
+                text, numeric = cell_text(raw)
+                if col.kind == schema.CODE:
+                    value = text.strip()
+                    if numeric:
+                        self.numeric.add(col.key)
+                elif col.kind == schema.TEXT:
+                    value = clean_text(text)
+                else:
+                    value = text.strip()
+            if col.required and (value == "" or value is None):
+                ok = False
+                self.err(row, col.key, "required_value_missing", column=f"{col.vi} ({col.key})")
+            elif isinstance(value, str) and col.key in limits and len(value) > limits[col.key]:
+                ok = False
+                self.err(row, col.key, "value_too_long", max=limits[col.key])
+            out[col.key] = value
+        return out, ok
+
+    def clean(self, row: int, fn: Callable[[dict[str, Any]], dict[str, Any]], data: dict[str, Any],
+              columns: dict[str, str] | None = None, *, per_field: bool = True) -> dict[str, Any] | None:
+        """Run a shared validator (the forms' and API's `clean_*_fields`). On failure, find every
+        bad field (per field when the validator allows it) and report each with its column."""
+        try:
+            return fn(data)
+        except v.FieldError as first:
+            columns = columns or {}
+            found = False
+            if per_field:
+                for key, value in data.items():
+                    try:
+                        fn({key: value})
+                    except v.FieldError as exc:
+                        found = True
+                        self.err(row, columns.get(key, key), exc.code, **exc.params)
+            if not found:
+                self.err(row, _column_of(first.code, columns), first.code, **first.params)
+            return None
+
+    def dup(self, seen: dict[Any, int], key: Any, row: int, column: str, label: str) -> bool:
+        first = seen.get(key)
+        if first is not None:
+            self.err(row, column, "duplicate_key", first_row=first, key=label)
+            return True
+        seen[key] = row
+        return False
+
+    def covers(self, path: str) -> bool:
+        return self.actor.covers_unit_path(path)
+
+    def table(self, model: type, fields: list[str]) -> Table:
+        key = (model, tuple(fields))
+        if key not in self.tables:
+            table = Table(model, fields)
+            # One id pool per model: two pools on SQLite would hand out the same ids.
+            table.pool = self.pools.setdefault(model, table.pool)
+            self.tables[key] = table  # type: ignore[index]
+        return self.tables[key]  # type: ignore[index]
+
+    # --- reference maps -------------------------------------------------------------------------
+    def _load_reference_maps(self) -> None:
+        self._reload_units()
+        self.positions = dict(Position.objects.values_list("code", "id"))
+        self.programmes = {c: (i, n) for c, i, n in Programme.objects.values_list("code", "id", "name")}
+        for spec, model, extra in (
+            ("units", OrgUnit, {}), ("positions", Position, {}),
+            ("people", Person, {"unit_code": 40, "position_code": 40}),
+            ("credentials", Credential, {"person_code": 40}), ("programmes", Programme, {}),
+            ("classes", TrainingClass, {"programme_code": 40, "organizer_unit_code": 40,
+                                        "institution": 255, "partner": 255}),
+            ("enrolments", Enrolment, {"class_code": 40, "person_code": 40}),
+        ):
+            limits = dict(extra)
+            for f in model._meta.concrete_fields:
+                if getattr(f, "max_length", None) and f.get_internal_type() in ("CharField", "EmailField"):
+                    limits.setdefault(f.attname, f.max_length)
+            if spec == "units":
+                limits.update(parent_code=40, successor_code=40)
+            self.limits[spec] = limits
+
+    def _reload_units(self) -> None:
+        self.units = {c: UnitRef(i, p, d) for c, i, p, d in OrgUnit.objects.values_list("code", "id", "path", "depth")}
+
+    def _load_classes(self) -> dict[str, ClassRef]:
+        if self.classes is None:
+            self.classes = {
+                c: ClassRef(c, i, pid, cap, n, path)
+                for c, i, pid, cap, n, path in TrainingClass.objects.values_list(
+                    "code", "id", "programme_id", "capacity", "enrolled", "organizer_unit__path")
+            }
+        return self.classes
+
+    def _resolve_people(self, codes: Iterable[str]) -> None:
+        missing = {c for c in codes if c and c not in self.people}
+        if not missing:
+            return
+        for code, pk, path in Person.objects.filter(code__in=missing).values_list("code", "id", "unit__path"):
+            self.people[code] = PersonRef(pk, path)
+            missing.discard(code)
+        for code in missing:
+            self.people[code] = None
+
+    def _person(self, row: int, column: str, code: str) -> PersonRef | None:
+        ref = self.people.get(code)
+        if ref is None or not self.covers(ref.path):
+            # Outside the importer's scope is the same as missing (no leak of who exists).
+            self.err(row, column, "unknown_person", code=code)
+            return None
+        return ref
+
+    def _unit(self, row: int, column: str, code: str) -> UnitRef | None:
+        ref = self.units.get(code)
+        if ref is None:
+            self.err(row, column, "unknown_unit", code=code)
+        return ref
+
+    # --- units ----------------------------------------------------------------------------------
+    def _import_units(self, spec: schema.SheetSpec, records: Iterator[Record]) -> None:
+        actor = self.actor
+        rows: dict[str, tuple[int, dict[str, Any]]] = {}
+        seen: dict[Any, int] = {}
+        for row, rec in records:
+            vals, ok = self.prepare(spec, row, rec)
+            code = vals["code"]
+            if code and self.dup(seen, code, row, "code", code):
+                continue
+            if vals["kind"] and vals["kind"] not in UnitKind.values:
+                ok = False
+                self.err(row, "kind", "unknown_unit_kind", kind=vals["kind"])
+            for key in ("valid_from", "valid_to"):
+                try:
+                    vals[key] = v.parse_date(vals[key])
+                except v.FieldError as exc:
+                    ok = False
+                    self.err(row, key, exc.code, **exc.params)
+            if ok:
+                try:
+                    v.check_date_order(vals["valid_from"], vals["valid_to"])
+                except v.FieldError as exc:
+                    ok = False
+                    self.err(row, "valid_to", exc.code, **exc.params)
+            if ok:
+                rows[code] = (row, vals)
+        existing = {
+            c: rest for c, *rest in OrgUnit.objects.filter(code__in=list(rows)).values_list(
+                "code", "id", "name", "kind", "parent_id", "valid_from", "valid_to", "successor_id", "path")
+        }
+        new_codes = [c for c in rows if c not in existing]
+        new_ids = dict(zip(new_codes, self.table(OrgUnit, []).pool.take(len(new_codes)), strict=True))
+
+        def unit_id(code: str) -> int | None:
+            if code in new_ids:
+                return new_ids[code]
+            ref = self.units.get(code)
+            return ref.id if ref else None
+
+        # Paths of new units follow their parents (new or existing); a loop is an error.
+        paths: dict[str, tuple[str, int] | None] = {}
+
+        def path_of(code: str, trail: tuple[str, ...] = ()) -> tuple[str, int] | None:
+            if code in paths:
+                return paths[code]
+            if code not in new_ids:
+                ref = self.units.get(code)
+                return (ref.path, ref.depth) if ref else None
+            if code in trail:
+                return None
+            parent = rows[code][1]["parent_code"]
+            if not parent:
+                result: tuple[str, int] | None = (f"/{new_ids[code]}/", 0)
+            else:
+                up = path_of(parent, (*trail, code))
+                result = None if up is None else (f"{up[0]}{new_ids[code]}/", up[1] + 1)
+            paths[code] = result
+            return result
+
+        may_manage_units = actor.can(Action.MANAGE_UNITS)
+        may_manage_people = actor.can(Action.MANAGE_PEOPLE)
+        inserts, updates, moves = [], [], []
+        for code, (row, vals) in rows.items():
+            parent_code, successor_code = vals["parent_code"], vals["successor_code"]
+            refs_ok = True
+            for column, ref_code in (("parent_code", parent_code), ("successor_code", successor_code)):
+                if ref_code and unit_id(ref_code) is None:
+                    refs_ok = False
+                    self.err(row, column, "unknown_unit", code=ref_code)
+            if parent_code == code:
+                refs_ok = False
+                self.err(row, "parent_code", "unit_cycle", code=code)
+            if not refs_ok:
+                continue
+            parent_id = unit_id(parent_code) if parent_code else None
+            successor_id = unit_id(successor_code) if successor_code else None
+            name = vals["name"]
+            if code in new_ids:
+                located = path_of(code)
+                if located is None:
+                    self.err(row, "parent_code", "unit_cycle", code=code)
+                    continue
+                path, depth = located
+                if not parent_code and not actor.is_city_wide:
+                    self.err(row, "parent_code", "unit_root_not_allowed")
+                    continue
+                parent_path = path[: path.rstrip("/").rfind("/") + 1]
+                if not (may_manage_units or may_manage_people) or not self.covers(parent_path):
+                    self.err(row, "code", "out_of_scope", code=code)
+                    continue
+                inserts.append((new_ids[code], code, name, fold(name), vals["kind"], parent_id, path,
+                                depth, vals["valid_from"], vals["valid_to"], successor_id))
+                self.report.count("units", "created")
+                continue
+            pk, old_name, kind, old_parent, vfrom, vto, old_succ, old_path = existing[code]
+            if not self.covers(old_path) or not (may_manage_units or may_manage_people):
+                self.err(row, "code", "out_of_scope", code=code)
+                continue
+            new_values = (name, fold(name), vals["kind"], vals["valid_from"], vals["valid_to"], successor_id)
+            old_values = (old_name, fold(old_name), kind, vfrom, vto, old_succ)
+            changed = new_values != old_values
+            if changed:
+                updates.append((*new_values, pk))
+            if parent_id != old_parent:
+                if parent_id is None:
+                    self.err(row, "parent_code", "unit_root_not_allowed")
+                    continue
+                moves.append((row, pk, parent_id))
+                changed = True
+            self.report.count("units", "updated" if changed else "unchanged")
+        table = self.table(OrgUnit, ["id", "code", "name", "search_key", "kind", "parent_id", "path",
+                                     "depth", "valid_from", "valid_to", "successor_id"])
+        table.insert(inserts)
+        table.update(["name", "search_key", "kind", "valid_from", "valid_to", "successor_id"], updates)
+        if moves:
+            from cadretrain.org.services import unit_move
+
+            for row, pk, parent_id in moves:
+                try:
+                    unit_move(actor=actor, unit=OrgUnit.objects.get(pk=pk),
+                              new_parent=OrgUnit.objects.get(pk=parent_id))
+                except NotAllowed:
+                    self.err(row, "parent_code", "not_allowed_sheet", sheet="units")
+                except DomainError as exc:
+                    self.err(row, "parent_code", exc.code, **exc.params)
+        self._reload_units()
+
+    # --- positions ------------------------------------------------------------------------------
+    def _import_positions(self, spec: schema.SheetSpec, records: Iterator[Record]) -> None:
+        rows, seen = [], {}
+        for row, rec in records:
+            vals, ok = self.prepare(spec, row, rec)
+            if vals["code"] and self.dup(seen, vals["code"], row, "code", vals["code"]):
+                continue
+            if vals["kind"] and vals["kind"] not in PositionKind.values:
+                ok = False
+                self.err(row, "kind", "unknown_choice", value=vals["kind"], allowed=", ".join(PositionKind.values))
+            if ok:
+                rows.append((row, vals))
+        existing = {c: (i, n, k) for c, i, n, k in Position.objects.filter(
+            code__in=[r[1]["code"] for r in rows]).values_list("code", "id", "name", "kind")}
+        inserts, updates = [], []
+        may = self.actor.can(Action.MANAGE_UNITS)
+        for row, vals in rows:
+            old = existing.get(vals["code"])
+            if old and (old[1], old[2]) == (vals["name"], vals["kind"]):
+                self.report.count("positions", "unchanged")
+                continue
+            if not may:
+                self.err(row, "code", "not_allowed_sheet", sheet="positions")
+                continue
+            if old:
+                updates.append((vals["name"], vals["kind"], old[0]))
+                self.report.count("positions", "updated")
+            else:
+                inserts.append((vals["code"], vals["name"], vals["kind"]))
+                self.report.count("positions", "created")
+        table = self.table(Position, ["code", "name", "kind"])
+        table.insert(inserts)
+        table.update(["name", "kind"], updates)
+        self.positions = dict(Position.objects.values_list("code", "id"))
+
+    # --- programmes -----------------------------------------------------------------------------
+    PROGRAMME_FIELDS = ("name", "kind", "grants_dimension", "grants_level", "periods", "topics", "description")
+
+    def _import_programmes(self, spec: schema.SheetSpec, records: Iterator[Record]) -> None:
+        rows, seen = [], {}
+        for row, rec in records:
+            vals, ok = self.prepare(spec, row, rec)
+            if vals["code"] and self.dup(seen, vals["code"], row, "code", vals["code"]):
+                continue
+            if not ok:
+                continue
+            data = {k: vals[k] for k in self.PROGRAMME_FIELDS}
+            clean = self.clean(row, clean_programme_fields, data,
+                               {"grants_both_or_neither": "grants_level", "unknown_level": "grants_level",
+                                "unknown_dimension": "grants_dimension"}, per_field=False)
+            if clean is not None:
+                clean["search_key"] = fold(clean["name"])
+                rows.append((row, vals["code"], clean))
+        names = ("name", "search_key", "kind", "grants_dimension", "grants_level", "periods", "topics", "description")
+        existing = {c: rest for c, *rest in Programme.objects.filter(
+            code__in=[r[1] for r in rows]).values_list("code", "id", *names)}
+        inserts, updates = [], []
+        may = self.actor.can(Action.MANAGE_CATALOGUE)
+        for row, code, clean in rows:
+            new = tuple(clean[k] for k in names)
+            old = existing.get(code)
+            if old and tuple(old[1:]) == new:
+                self.report.count("programmes", "unchanged")
+                continue
+            if not may:
+                self.err(row, "code", "not_allowed_sheet", sheet="programmes")
+                continue
+            if old:
+                updates.append((*new, old[0]))
+                self.report.count("programmes", "updated")
+            else:
+                inserts.append((code, *new))
+                self.report.count("programmes", "created")
+        table = self.table(Programme, ["code", *names])
+        table.insert(inserts)
+        table.update(list(names), updates)
+        self.programmes = {c: (i, n) for c, i, n in Programme.objects.values_list("code", "id", "name")}
+
+    # --- people ---------------------------------------------------------------------------------
+    PERSON_FIELDS = ("full_name", "birth_date", "gender", "category", "management_tier", "rank_code",
+                     "party_member", "ethnicity", "national_id", "email", "phone", "joined_on", "left_on")
+
+    def _import_people(self, spec: schema.SheetSpec, records: Iterator[Record]) -> None:
+        seen: dict[Any, int] = {}
+        may = self.actor.can(Action.MANAGE_PEOPLE)
+        person_table = self.table(Person, ["id", "code", "search_key", "unit_id", "position_id", *self.PERSON_FIELDS])
+        assignment_table = self.table(Assignment, ["person_id", "unit_id", "position_id", "valid_from", "valid_to", "is_primary"])
+        update_fields = ["search_key", *self.PERSON_FIELDS]
+        for chunk in _chunks(records, CHUNK):
+            valid = []
+            for row, rec in chunk:
+                vals, ok = self.prepare(spec, row, rec)
+                code = vals["code"]
+                if code and self.dup(seen, code, row, "code", code):
+                    continue
+                data = {k: vals[k] for k in self.PERSON_FIELDS
+                        if not (spec.column(k).required and vals[k] in ("", None))}
+                clean = self.clean(row, clean_person_fields, data, {"dates_out_of_order": "left_on"})
+                unit = self._unit(row, "unit_code", vals["unit_code"]) if vals["unit_code"] else None
+                if unit is not None and not self.covers(unit.path):
+                    self.err(row, "unit_code", "out_of_scope", code=vals["unit_code"])
+                    unit = None
+                position_id = None
+                if vals["position_code"]:
+                    position_id = self.positions.get(vals["position_code"])
+                    if position_id is None:
+                        ok = False
+                        self.err(row, "position_code", "unknown_position", code=vals["position_code"])
+                if not ok or clean is None or unit is None:
+                    continue
+                if not may:
+                    self.err(row, "code", "not_allowed_sheet", sheet="people")
+                    continue
+                clean["search_key"] = fold(clean["full_name"])
+                valid.append((row, code, clean, unit, position_id))
+            if not valid:
+                continue
+            existing = {
+                c: rest for c, *rest in Person.objects.filter(code__in=[x[1] for x in valid]).values_list(
+                    "code", "id", "unit_id", "position_id", "unit__path", *update_fields)
+            }
+            new_rows = [x for x in valid if x[1] not in existing]
+            ids = iter(person_table.pool.take(len(new_rows)))
+            inserts, assignments, updates, transfers = [], [], [], []
+            for row, code, clean, unit, position_id in valid:
+                old = existing.get(code)
+                if old is None:
+                    pk = next(ids)
+                    inserts.append((pk, code, clean["search_key"], unit.id, position_id,
+                                    *(clean[k] for k in self.PERSON_FIELDS)))
+                    assignments.append((pk, unit.id, position_id, clean.get("joined_on") or self.today, None, True))
+                    self.people[code] = PersonRef(pk, unit.path)
+                    self.report.count("people", "created")
+                    continue
+                pk, old_unit, old_position, old_path, *old_values = old
+                if not self.covers(old_path):
+                    self.err(row, "code", "out_of_scope", code=code)
+                    continue
+                new_values = [clean[k] for k in update_fields]
+                moved = (old_unit, old_position) != (unit.id, position_id)
+                if new_values != old_values:
+                    updates.append((*new_values, pk))
+                if moved:
+                    transfers.append((pk, unit.id, position_id))
+                self.people[code] = PersonRef(pk, unit.path)
+                if new_values != old_values or moved:
+                    self.changed_people.add(pk)
+                    self.report.count("people", "updated")
+                else:
+                    self.report.count("people", "unchanged")
+            person_table.insert(inserts)
+            person_table.update(update_fields, updates)
+            if transfers:
+                self._transfer(transfers, assignments)
+            assignment_table.insert(assignments)
+
+    def _transfer(self, transfers: list[tuple[int, int, int | None]], assignments: list[tuple]) -> None:
+        """Like `person_transfer` from today, set-based: close the open primary assignment the day
+        before (or rewrite it when it started today) and open a new one."""
+        people = {pk: (unit, pos) for pk, unit, pos in transfers}
+        current = Assignment.objects.filter(person_id__in=list(people), is_primary=True,
+                                            valid_to__isnull=True).values_list("id", "person_id", "valid_from")
+        closes, rewrites, handled = [], [], set()
+        for aid, pid, start in current:
+            unit, pos = people[pid]
+            if start >= self.today:
+                rewrites.append((unit, pos, aid))
+                handled.add(pid)
+            else:
+                closes.append((self.today - dt.timedelta(days=1), aid))
+        table = self.table(Assignment, ["person_id", "unit_id", "position_id", "valid_from", "valid_to", "is_primary"])
+        table.update(["valid_to"], closes)
+        table.update(["unit_id", "position_id"], rewrites)
+        person_table = self.table(Person, ["id"])
+        person_table.update(["unit_id", "position_id"], [(u, p, pk) for pk, (u, p) in people.items()])
+        for pid, (unit, pos) in people.items():
+            if pid not in handled:
+                assignments.append((pid, unit, pos, self.today, None, True))
+
+    # --- credentials ----------------------------------------------------------------------------
+    CREDENTIAL_COLUMNS = {"unknown_dimension": "dimension", "unknown_level": "level",
+                          "language_only_for_foreign_language": "language", "invalid_date": "issued_on",
+                          "impossible_date": "issued_on"}
+
+    def _import_credentials(self, spec: schema.SheetSpec, records: Iterator[Record]) -> None:
+        seen: dict[Any, int] = {}
+        may = self.actor.can(Action.MANAGE_PEOPLE)
+        table = self.table(Credential, ["person_id", "dimension", "level", "language", "field", "issued_on",
+                                        "issuer", "certificate_no"])
+        extras = ["language", "field", "issuer", "certificate_no"]
+        for chunk in _chunks(records, CHUNK):
+            self._resolve_people(rec["person_code"] for _, rec in chunk if isinstance(rec["person_code"], str))
+            valid = []
+            for row, rec in chunk:
+                vals, ok = self.prepare(spec, row, rec)
+                if not ok:
+                    continue
+                data = {k: vals[k] for k in ("dimension", "level", "language", "issued_on", "field", "issuer",
+                                             "certificate_no")}
+                clean = self.clean(row, clean_credential_fields, data, self.CREDENTIAL_COLUMNS, per_field=False)
+                person = self._person(row, "person_code", vals["person_code"])
+                if clean is None or person is None:
+                    continue
+                key = (person.id, clean["dimension"], clean["level"], clean["issued_on"])
+                if self.dup(seen, key, row, "person_code",
+                            f"{vals['person_code']}/{clean['dimension']}/{clean['level']}/{clean['issued_on']}"):
+                    continue
+                if not may:
+                    self.err(row, "person_code", "not_allowed_sheet", sheet="credentials")
+                    continue
+                valid.append((row, key, clean))
+            if not valid:
+                continue
+            existing = {
+                (p, d, lv, day): (pk, rest) for pk, p, d, lv, day, *rest in Credential.objects.filter(
+                    person_id__in={x[1][0] for x in valid}).values_list(
+                    "id", "person_id", "dimension", "level", "issued_on", *extras)
+            }
+            inserts, updates = [], []
+            for _row, key, clean in valid:
+                old = existing.get(key)
+                new = [clean[k] for k in extras]
+                if old is None:
+                    inserts.append((*key[:3], clean["language"], clean["field"], key[3], clean["issuer"],
+                                    clean["certificate_no"]))
+                    self.report.count("credentials", "created")
+                elif list(old[1]) != new:
+                    updates.append((*new, old[0]))
+                    self.report.count("credentials", "updated")
+                else:
+                    self.report.count("credentials", "unchanged")
+            table.insert(inserts)
+            table.update(extras, updates)
+
+    # --- classes --------------------------------------------------------------------------------
+    CLASS_FIELDS = ("programme_id", "name", "search_key", "organizer_unit_id", "institution_id", "partner_id",
+                    "country", "start_date", "end_date", "capacity", "cost_vnd", "mode")
+
+    def _institution(self, name: str, *, partner: bool, country: str, new: list[tuple]) -> int:
+        if self.institutions is None:
+            self.institutions = dict(Institution.objects.values_list("name", "id"))
+        pk = self.institutions.get(name)
+        if pk is None:
+            # A class names its institution in free text; an unknown one is added to the
+            # catalogue so that a workbook exported elsewhere imports into an empty database.
+            pk = self.table(Institution, []).pool.take(1)[0]
+            self.institutions[name] = pk
+            new.append((pk, name, fold(name), country if partner else "VN", partner))
+        return pk
+
+    def _import_classes(self, spec: schema.SheetSpec, records: Iterator[Record]) -> None:
+        classes = self._load_classes()
+        seen: dict[Any, int] = {}
+        may = self.actor.can(Action.MANAGE_CLASSES)
+        table = self.table(TrainingClass, ["id", "code", "status", "enrolled", *self.CLASS_FIELDS])
+        inst_table = self.table(Institution, ["id", "name", "search_key", "country", "is_partner"])
+        for chunk in _chunks(records, CHUNK):
+            valid = []
+            new_institutions: list[tuple] = []
+            for row, rec in chunk:
+                vals, ok = self.prepare(spec, row, rec)
+                code = vals["code"]
+                if code and self.dup(seen, code, row, "code", code):
+                    continue
+                data = {k: vals[k] for k in ("name", "country", "mode", "start_date", "end_date", "capacity",
+                                             "cost_vnd") if not (spec.column(k).required and vals[k] in ("", None))}
+                clean = self.clean(row, clean_class_fields, data, {"dates_out_of_order": "end_date"})
+                programme = self.programmes.get(vals["programme_code"]) if vals["programme_code"] else None
+                if vals["programme_code"] and programme is None:
+                    self.err(row, "programme_code", "unknown_programme", code=vals["programme_code"])
+                unit = self._unit(row, "organizer_unit_code", vals["organizer_unit_code"]) if vals["organizer_unit_code"] else None
+                if unit is not None and not self.covers(unit.path):
+                    self.err(row, "organizer_unit_code", "out_of_scope", code=vals["organizer_unit_code"])
+                    unit = None
+                if not ok or clean is None or programme is None or unit is None:
+                    continue
+                old = classes.get(code)
+                if old is not None and not self.covers(old.organizer_path):
+                    self.err(row, "code", "out_of_scope", code=code)
+                    continue
+                if old is not None and clean["capacity"] is not None and clean["capacity"] < old.seats:
+                    self.err(row, "capacity", "capacity_below_enrolled", capacity=clean["capacity"], enrolled=old.seats)
+                    continue
+                if not may:
+                    self.err(row, "code", "not_allowed_sheet", sheet="classes")
+                    continue
+                clean["name"] = clean["name"] or programme[1]
+                clean["search_key"] = fold(clean["name"])
+                clean["programme_id"] = programme[0]
+                clean["organizer_unit_id"] = unit.id
+                clean["institution_id"] = (self._institution(vals["institution"], partner=False, country="VN",
+                                                             new=new_institutions) if vals["institution"] else None)
+                clean["partner_id"] = (self._institution(vals["partner"], partner=True, country=clean["country"],
+                                                         new=new_institutions) if vals["partner"] else None)
+                valid.append((row, code, clean, unit))
+            inst_table.insert(new_institutions)
+            if not valid:
+                continue
+            existing = {c: rest for c, *rest in TrainingClass.objects.filter(
+                code__in=[x[1] for x in valid]).values_list("code", "id", *self.CLASS_FIELDS)}
+            new_rows = [x for x in valid if x[1] not in existing]
+            ids = iter(table.pool.take(len(new_rows)))
+            inserts, updates = [], []
+            for _row, code, clean, unit in valid:
+                new = tuple(clean[k] for k in self.CLASS_FIELDS)
+                old = existing.get(code)
+                if old is None:
+                    pk = next(ids)
+                    inserts.append((pk, code, self._class_status(clean), 0, *new))
+                    classes[code] = ClassRef(code, pk, clean["programme_id"], clean["capacity"], 0, unit.path)
+                    self.report.count("classes", "created")
+                elif tuple(old[1:]) != new:
+                    updates.append((*new, old[0]))
+                    ref = classes[code]
+                    ref.programme_id, ref.capacity, ref.organizer_path = clean["programme_id"], clean["capacity"], unit.path
+                    self.changed_classes.add(old[0])
+                    self.report.count("classes", "updated")
+                else:
+                    self.report.count("classes", "unchanged")
+            table.insert(inserts)
+            table.update(list(self.CLASS_FIELDS), updates)
+
+    def _class_status(self, clean: dict[str, Any]) -> str:
+        """A new class's status follows its dates (the sheet has no status column)."""
+        if clean["end_date"] < self.today:
+            return ClassStatus.FINISHED
+        if clean["start_date"] <= self.today:
+            return ClassStatus.RUNNING
+        return ClassStatus.PLANNED
+
+    # --- enrolments -----------------------------------------------------------------------------
+    def _import_enrolments(self, spec: schema.SheetSpec, records: Iterator[Record]) -> None:
+        classes = self._load_classes()
+        seen: dict[int, int] = {}
+        may = self.actor.can(Action.MANAGE_CLASSES) or self.actor.can(Action.RECORD_RESULTS)
+        fields = ["status", "score", "completed_on", "certificate_no"]
+        table = self.table(Enrolment, ["id", "training_class_id", "person_id", *fields])
+        affected_classes: set[int] = set()
+        grants = {pk: (d, lv, lang) for pk, d, lv, lang in Programme.objects.exclude(grants_dimension="").values_list(
+            "id", "grants_dimension", "grants_level", "grants_language")}
+        statuses = set(EnrolmentStatus.values)
+        for chunk in _chunks(records, CHUNK):
+            self._resolve_people(rec["person_code"] for _, rec in chunk if isinstance(rec["person_code"], str))
+            valid = []
+            for row, rec in chunk:
+                vals, ok = self.prepare(spec, row, rec)
+                if not ok:
+                    continue
+                try:
+                    status = v.check_choice(vals["status"].upper(), statuses, "unknown_choice")
+                except v.FieldError:
+                    ok = False
+                    self.err(row, "status", "unknown_choice", value=vals["status"], allowed=", ".join(EnrolmentStatus.values))
+                    status = ""
+                try:
+                    score = v.parse_score(vals["score"])
+                except v.FieldError as exc:
+                    ok = False
+                    self.err(row, "score", exc.code, **exc.params)
+                try:
+                    completed_on = v.parse_date(vals["completed_on"])
+                except v.FieldError as exc:
+                    ok = False
+                    self.err(row, "completed_on", exc.code, **exc.params)
+                    completed_on = INVALID
+                if status == EnrolmentStatus.COMPLETED and completed_on is None:
+                    ok = False
+                    self.err(row, "completed_on", "completed_on_required")
+                klass = classes.get(vals["class_code"])
+                if klass is None:
+                    ok = False
+                    self.err(row, "class_code", "unknown_class", code=vals["class_code"])
+                person = self._person(row, "person_code", vals["person_code"])
+                if not ok or person is None or klass is None:
+                    continue
+                if self.dup(seen, (klass.id << 32) | person.id, row, "person_code",
+                            f"{vals['class_code']}/{vals['person_code']}"):
+                    continue
+                if not may:
+                    self.err(row, "class_code", "not_allowed_sheet", sheet="enrolments")
+                    continue
+                valid.append((row, klass, person.id, [status, score, completed_on, vals["certificate_no"]]))
+            if not valid:
+                continue
+            existing: dict[tuple[int, int], tuple[int, list[Any]]] = {}
+            for pk, cid, pid, *rest in Enrolment.objects.filter(
+                    person_id__in={x[2] for x in valid}, training_class_id__in={x[1].id for x in valid}
+            ).values_list("id", "training_class_id", "person_id", *fields):
+                existing[(cid, pid)] = (pk, rest)
+            new_count = sum(1 for x in valid if (x[1].id, x[2]) not in existing)
+            ids = iter(table.pool.take(new_count))
+            inserts, updates, completions = [], [], []
+            for row, klass, pid, new in valid:
+                old = existing.get((klass.id, pid))
+                old_status = old[1][0] if old else None
+                delta = (new[0] in SEATS) - (old_status in SEATS)
+                if delta > 0 and klass.capacity is not None and klass.seats + delta > klass.capacity:
+                    self.err(row, "class_code", "class_full", code=klass.code,
+                             capacity=klass.capacity)
+                    continue
+                klass.seats += delta
+                if old is None:
+                    pk = next(ids)
+                    inserts.append((pk, klass.id, pid, *new))
+                    self.report.count("enrolments", "created")
+                elif all(_same(a, b) for a, b in zip(old[1], new, strict=True)):
+                    self.report.count("enrolments", "unchanged")
+                    continue
+                else:
+                    pk = old[0]
+                    updates.append((*new, pk))
+                    self.report.count("enrolments", "updated")
+                affected_classes.add(klass.id)
+                self._note_enrolment_change(pid, klass.id)
+                if new[0] == EnrolmentStatus.COMPLETED and old_status != EnrolmentStatus.COMPLETED \
+                        and klass.programme_id in grants:
+                    completions.append((pid, pk, grants[klass.programme_id], new[2], new[3]))
+            table.insert(inserts)
+            table.update(fields, updates)
+            if completions:
+                self._grant(completions)
+        self._recount(affected_classes)
+
+    def _note_enrolment_change(self, person_id: int, class_id: int) -> None:
+        self.changed_enrolments += 1
+        if self.changed_enrolments <= REBUILD_THRESHOLD:
+            self.changed_people.add(person_id)
+            self.changed_classes.add(class_id)
+
+    def _grant(self, completions: list[tuple[int, int, tuple[str, str, str], dt.date, str]]) -> None:
+        """Completion of a granting programme gives its level from the completion date unless the
+        person already holds it or better (the rule of `training.services._grant_level`, here for
+        a whole chunk with one lookup)."""
+        held: dict[int, list[tuple[str, str, str, dt.date]]] = defaultdict(list)
+        for pid, d, lv, lang, day in Credential.objects.filter(
+                person_id__in={c[0] for c in completions}).values_list("person_id", "dimension", "level", "language", "issued_on"):
+            held[pid].append((d, lv, lang, day))
+        inserts = []
+        for pid, enrolment_id, (dim, level, lang), day, cert in completions:
+            mine = held[pid]
+            covered = False
+            for h_dim, h_level, h_lang, h_day in mine:
+                if h_day > day and (h_dim, h_level) != (dim, level):
+                    continue
+                try:
+                    if satisfies(h_dim, h_level, dim, level, held_language=h_lang, required_language=lang or None):
+                        covered = True
+                        break
+                except (KeyError, ValueError):
+                    continue
+            if covered:
+                continue
+            inserts.append((pid, dim, level, lang, day, cert, enrolment_id))
+            mine.append((dim, level, lang, day))
+        self.table(Credential, ["person_id", "dimension", "level", "language", "issued_on", "certificate_no",
+                                "enrolment_id"]).insert(inserts)
+        self.report.granted_credentials += len(inserts)
+
+    def _recount(self, class_ids: set[int]) -> None:
+        """Keep each class's `enrolled` counter equal to the seats taken."""
+        if not class_ids:
+            return
+        statuses = ", ".join(f"'{s}'" for s in sorted(SEATS))
+        sql = (
+            "UPDATE training_trainingclass SET enrolled = (SELECT COUNT(*) FROM training_enrolment e "
+            f"WHERE e.training_class_id = training_trainingclass.id AND e.status IN ({statuses}))"
+        )
+        with connection.cursor() as cursor:
+            if len(class_ids) > 2000:
+                cursor.execute(sql)
+                return
+            ids = sorted(class_ids)
+            for start in range(0, len(ids), 500):
+                part = ids[start:start + 500]
+                cursor.execute(f"{sql} WHERE id IN ({', '.join(['%s'] * len(part))})", part)
+
+    # --- standards ------------------------------------------------------------------------------
+    def _import_standards(self, spec: schema.SheetSpec, records: Iterator[Record]) -> None:
+        try:
+            from cadretrain.standards.services import standard_rows_upsert, standard_rows_validate
+        except ImportError:
+            self.err(0, None, "standards_unavailable")
+            return
+        rows: list[dict[str, Any]] = []
+        numbers: list[int] = []
+        for row, rec in records:
+            vals, ok = self.prepare(spec, row, rec)
+            if ok:
+                rows.append(vals)
+                numbers.append(row)
+        if not rows:
+            return
+        known = set(Position.objects.values_list("code", flat=True))
+        problems = standard_rows_validate(rows, known_position_codes=known, today=self.today)
+        for index, column, code, params in problems:
+            self.err(numbers[index], column, code, **params)
+        if problems or self.report.error_count:
+            return
+        if not self.actor.can(Action.MANAGE_STANDARDS):
+            self.err(numbers[0], "code", "not_allowed_sheet", sheet="standards")
+            return
+        counts = standard_rows_upsert(actor=self.actor, rows=rows, known_position_codes=known, today=self.today)
+        for key in ("created", "updated", "unchanged"):
+            self.report.count("standards", key, counts.get(key, 0))
+
+    # --- after a successful write ---------------------------------------------------------------
+    def _after_write(self) -> None:
+        from cadretrain.training.signals import enrolments_changed, enrolments_rebuilt
+
+        if self.changed_enrolments > REBUILD_THRESHOLD:
+            enrolments_rebuilt.send(sender=None)
+        elif self.changed_people or self.changed_classes:
+            enrolments_changed.send(sender=None, person_ids=set(self.changed_people),
+                                    class_ids=set(self.changed_classes))
+        if self.changed_enrolments > REBUILD_THRESHOLD or self.report.rows > 50_000:
+            from cadretrain.core.bulk import analyze
+
+            analyze()
+
+
+def _column_of(code: str, columns: dict[str, str]) -> str | None:
+    return columns.get(code)

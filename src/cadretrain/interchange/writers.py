@@ -1,0 +1,312 @@
+"""Export in the interchange format (spec/interchange.md), scoped to what the actor may see and
+optionally to one unit's subtree, plus the downloadable template.
+
+Rows are ordered by their codes so that export → import into an empty database → export gives
+the same workbook. Large tables are streamed: people with a server-side iterator, enrolments and
+credentials in blocks of classes/people (sorted in Python by code inside each block, which avoids
+sorting millions of joined rows in the database). xlsx is written with openpyxl's write-only
+mode; a `.zip` path writes one CSV per sheet, the format to use past Excel's 1,048,576 rows."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db.models import Q
+
+from cadretrain.catalogue.models import Programme
+from cadretrain.core.choices import (
+    LEVEL_LABELS,
+    Category,
+    ClassMode,
+    Dimension,
+    EnrolmentStatus,
+    Gender,
+    ManagementTier,
+    PositionKind,
+    ProgrammeKind,
+    RankCode,
+    RequirementDimension,
+    UnitKind,
+)
+from cadretrain.domain.access import Action, Actor
+from cadretrain.domain.errors import DomainError, NotAllowed, NotFound
+from cadretrain.interchange import schema
+from cadretrain.org.models import OrgUnit, Position
+from cadretrain.people.models import Credential, Person
+from cadretrain.training.models import Enrolment, TrainingClass
+
+XLSX_MAX_ROWS = 1_048_575  # data rows under the header
+BLOCK = 500
+
+
+def _text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    return value
+
+
+class Scope:
+    """What one export covers: the actor's visible records, optionally one unit's subtree."""
+
+    def __init__(self, actor: Actor, unit: OrgUnit | None) -> None:
+        self.actor = actor
+        self.unit = unit
+        self.prefix = unit.path if unit else None
+        self.sensitive = actor.can(Action.VIEW_SENSITIVE)
+
+    def units(self) -> Iterator[list[Any]]:
+        qs = OrgUnit.objects.visible_to(self.actor)
+        if self.prefix:
+            qs = qs.filter(path__startswith=self.prefix)
+        for row in qs.order_by("code").values_list(
+                "code", "name", "parent__code", "kind", "valid_from", "valid_to", "successor__code"):
+            yield [_text(x) for x in row]
+
+    def positions(self) -> Iterator[list[Any]]:
+        for row in Position.objects.order_by("code").values_list("code", "name", "kind"):
+            yield list(row)
+
+    def _people(self) -> Any:
+        qs = Person.objects.visible_to(self.actor)
+        if self.prefix:
+            qs = qs.filter(unit__path__startswith=self.prefix)
+        return qs
+
+    def people(self) -> Iterator[list[Any]]:
+        rows = self._people().order_by("code").values_list(
+            "code", "full_name", "birth_date", "gender", "category", "unit__code", "position__code",
+            "management_tier", "rank_code", "party_member", "ethnicity", "national_id", "email", "phone",
+            "joined_on", "left_on")
+        for row in rows.iterator(chunk_size=5000):
+            out = [_text(x) for x in row]
+            if not self.sensitive:
+                out[11] = ""  # national ID: not for roles that may not see it
+            yield out
+
+    def credentials(self) -> Iterator[list[Any]]:
+        person_ids = list(self._people().order_by("code").values_list("id", flat=True))
+        for start in range(0, len(person_ids), BLOCK * 10):
+            block = person_ids[start:start + BLOCK * 10]
+            rows = list(Credential.objects.visible_to(self.actor).filter(person_id__in=block).values_list(
+                "person__code", "dimension", "level", "language", "field", "issued_on", "issuer",
+                "certificate_no"))
+            rows.sort(key=lambda r: (r[0], r[1], r[2], r[5]))
+            for row in rows:
+                yield [_text(x) for x in row]
+
+    def programmes(self) -> Iterator[list[Any]]:
+        for row in Programme.objects.order_by("code").values_list(
+                "code", "name", "kind", "grants_dimension", "grants_level", "periods", "topics", "description"):
+            yield [_text(x) for x in row]
+
+    def _classes(self) -> Any:
+        qs = TrainingClass.objects.visible_to(self.actor)
+        if self.prefix:
+            attended = Enrolment.objects.filter(person__unit__path__startswith=self.prefix).values("training_class_id")
+            qs = qs.filter(Q(organizer_unit__path__startswith=self.prefix) | Q(pk__in=attended))
+        return qs
+
+    def classes(self) -> Iterator[list[Any]]:
+        for row in self._classes().order_by("code").values_list(
+                "code", "programme__code", "name", "organizer_unit__code", "institution__name", "partner__name",
+                "country", "start_date", "end_date", "capacity", "cost_vnd", "mode").iterator(chunk_size=5000):
+            yield [_text(x) for x in row]
+
+    def enrolments(self) -> Iterator[list[Any]]:
+        classes = list(self._classes().order_by("code").values_list("id", "code"))
+        base = Enrolment.objects.visible_to(self.actor)
+        if self.prefix:
+            base = base.filter(person__unit__path__startswith=self.prefix)
+        for start in range(0, len(classes), BLOCK):
+            block = classes[start:start + BLOCK]
+            codes = dict(block)
+            rows = list(base.filter(training_class_id__in=list(codes)).values_list(
+                "training_class_id", "person__code", "status", "score", "completed_on", "certificate_no"))
+            rows.sort(key=lambda r: (codes[r[0]], r[1]))
+            for cid, *rest in rows:
+                yield [codes[cid], *(_text(x) for x in rest)]
+
+    def standards(self) -> Iterator[list[Any]]:
+        try:
+            from cadretrain.standards.models import Requirement
+        except ImportError:
+            return
+        for row in Requirement.objects.order_by("standard__code", "standard__valid_from", "ordinal", "id").values_list(
+                "standard__code", "standard__name", "standard__position__code", "standard__category",
+                "standard__management_tier", "group", "dimension", "min_level", "language",
+                "standard__valid_from", "standard__valid_to", "standard__legal_basis"):
+            yield [_text(x) for x in row]
+
+
+def _scope(actor: Actor, unit_code: str | None) -> Scope:
+    if not actor.can(Action.EXPORT):
+        raise NotAllowed()
+    unit = None
+    if unit_code:
+        unit = OrgUnit.objects.visible_to(actor).filter(code=unit_code.strip()).first()
+        if unit is None:
+            raise NotFound("export_unknown_unit", code=unit_code)
+    return Scope(actor, unit)
+
+
+def export_sheets(actor: Actor, unit_code: str | None = None) -> Iterator[tuple[str, list[str], Iterator[list[Any]]]]:
+    """(sheet, column keys, rows) for every sheet, in spec order."""
+    scope = _scope(actor, unit_code)
+    for spec in schema.SHEETS:
+        yield spec.name, list(spec.keys), getattr(scope, spec.name)()
+
+
+def write_workbook(path: str | Path, *, actor: Actor, unit_code: str | None = None) -> dict[str, int]:
+    """Write the export to `path`: .xlsx, .zip (CSV per sheet) or a folder of CSVs. Returns rows
+    written per sheet."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    sheets = export_sheets(actor, unit_code)
+    if suffix == ".xlsx":
+        return _write_xlsx(target, sheets)
+    if suffix == ".zip":
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            counts = {}
+            for name, header, rows in sheets:
+                with archive.open(f"{name}.csv", "w") as raw:
+                    counts[name] = _write_csv(raw, header, rows)
+            return counts
+    target.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name, header, rows in sheets:
+        with (target / f"{name}.csv").open("wb") as raw:
+            counts[name] = _write_csv(raw, header, rows)
+    return counts
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _write_csv(raw: Any, header: list[str], rows: Iterator[list[Any]]) -> int:
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
+    writer.writerow(header)
+    n = 0
+    for row in rows:
+        writer.writerow([_csv_cell(x) for x in row])
+        n += 1
+    text.flush()
+    text.detach()
+    return n
+
+
+def _write_xlsx(target: Path, sheets: Iterator[tuple[str, list[str], Iterator[list[Any]]]]) -> dict[str, int]:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    counts = {}
+    for name, header, rows in sheets:
+        ws = book.create_sheet(name)
+        ws.append(header)
+        n = 0
+        for row in rows:
+            n += 1
+            if n > XLSX_MAX_ROWS:
+                raise DomainError("xlsx_too_many_rows", sheet=name, rows=f"> {XLSX_MAX_ROWS:,}")
+            ws.append([float(x) if isinstance(x, Decimal) else (x if x != "" else None) for x in row])
+        counts[name] = n
+    book.save(target)
+    return counts
+
+
+# --- the template ------------------------------------------------------------------------------
+
+CHOICES: dict[tuple[str, str], list[str]] = {
+    ("units", "kind"): list(UnitKind.values),
+    ("positions", "kind"): list(PositionKind.values),
+    ("people", "gender"): list(Gender.values),
+    ("people", "category"): list(Category.values),
+    ("people", "management_tier"): list(ManagementTier.values),
+    ("people", "rank_code"): list(RankCode.values),
+    ("people", "party_member"): ["Y", "N"],
+    ("credentials", "dimension"): list(Dimension.values),
+    ("credentials", "level"): list(LEVEL_LABELS),
+    ("programmes", "kind"): list(ProgrammeKind.values),
+    ("programmes", "grants_dimension"): list(Dimension.values),
+    ("programmes", "grants_level"): list(LEVEL_LABELS),
+    ("classes", "mode"): list(ClassMode.values),
+    ("enrolments", "status"): list(EnrolmentStatus.values),
+    ("standards", "category"): list(Category.values),
+    ("standards", "management_tier"): list(ManagementTier.values),
+    ("standards", "dimension"): list(RequirementDimension.values),
+}
+
+INSTRUCTIONS = (
+    "Mẫu sổ tính trao đổi dữ liệu đào tạo, bồi dưỡng cán bộ, công chức, viên chức",
+    "",
+    "1. Mỗi trang tính là một loại dữ liệu (units, positions, people, credentials, programmes, classes, "
+    "enrolments, standards). Có thể bỏ những trang không dùng; thứ tự trang không quan trọng.",
+    "2. Dòng 1 là tên cột (tiếng Việt như mẫu hoặc mã cột tiếng Anh). Không thêm cột lạ, không gộp ô, "
+    "không dùng công thức: nhập giá trị.",
+    "3. Cột có dấu * là bắt buộc. Ngày ghi YYYY-MM-DD hoặc DD/MM/YYYY. Có/không ghi Y/N, có/không hoặc 1/0.",
+    "4. Mã (mã đơn vị, mã cán bộ, mã lớp…) phải định dạng là Văn bản (Text) để giữ các số 0 ở đầu, "
+    "ví dụ 00004.",
+    "5. Mỗi dòng được thêm mới hoặc cập nhật theo mã. Nhập lại cùng một tệp không làm thay đổi gì.",
+    "6. Nếu có bất kỳ lỗi nào thì không dữ liệu nào được ghi; báo cáo lỗi cho biết trang, dòng, cột "
+    "và cách sửa. Nên chạy thử (kiểm tra) trước khi nhập.",
+    "7. Các ô có danh sách chọn chỉ nhận các giá trị trong danh sách (xem các cột bên phải trang này).",
+)
+
+
+def template_workbook() -> bytes:
+    """The empty workbook for download: Vietnamese headers in row 1 (the importer accepts them),
+    an instructions sheet it ignores, and drop-down lists on every enumeration column."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    guide = book.active
+    guide.title = schema.INSTRUCTIONS_SHEET
+    for i, line in enumerate(INSTRUCTIONS, start=1):
+        guide.cell(row=i, column=1, value=line)
+    guide["A1"].font = Font(bold=True)
+    guide.column_dimensions["A"].width = 110
+    # Lists for the drop-downs live on the instructions sheet, one column each, from column C.
+    list_ranges: dict[tuple[str, str], str] = {}
+    for offset, (key, values) in enumerate(CHOICES.items()):
+        col = get_column_letter(3 + offset)
+        guide.cell(row=1, column=3 + offset, value=f"{key[0]}.{key[1]}").font = Font(bold=True)
+        for r, value in enumerate(values, start=2):
+            guide.cell(row=r, column=3 + offset, value=value)
+        list_ranges[key] = f"'{schema.INSTRUCTIONS_SHEET}'!${col}$2:${col}${len(values) + 1}"
+    for spec in schema.SHEETS:
+        ws = book.create_sheet(spec.name)
+        for idx, column in enumerate(spec.columns, start=1):
+            cell = ws.cell(row=1, column=idx, value=column.vi)
+            cell.font = Font(bold=True)
+            cell.comment = Comment(f"{column.key}{' (bắt buộc)' if column.required else ''}", "cadretrain")
+            letter = get_column_letter(idx)
+            ws.column_dimensions[letter].width = max(14, len(column.vi) + 4)
+            if column.kind in (schema.CODE,):
+                for r in range(2, 1002):
+                    ws.cell(row=r, column=idx).number_format = "@"
+            if (spec.name, column.key) in list_ranges:
+                dv = DataValidation(type="list", formula1=list_ranges[(spec.name, column.key)], allow_blank=True)
+                dv.error = "Chọn một giá trị trong danh sách."
+                dv.errorTitle = "Giá trị không hợp lệ"
+                ws.add_data_validation(dv)
+                dv.add(f"{letter}2:{letter}100000")
+        ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
