@@ -368,7 +368,7 @@ def build_history(rng: random.Random, tree: Tree, people: list[Person], today: d
                     moved = min(moved, REFORM_DAY - dt.timedelta(days=30))
                     sibling = rng.choice([u for u in tree.old_communes if u.district_id == district] or [old])
                     stop = moved - dt.timedelta(days=1)
-                    if end is not None and end < stop:
+                    if end is not None and end <= stop:
                         person.assignments.append((sibling.id, position, start, end))
                         person.home = sibling
                         continue
@@ -376,7 +376,7 @@ def build_history(rng: random.Random, tree: Tree, people: list[Person], today: d
                     start = moved
                 old_end = LAST_OLD_DAY if end is None or end >= LAST_OLD_DAY else end
                 person.assignments.append((old.id, position, start, old_end))
-                if old_end < LAST_OLD_DAY:
+                if end is not None and end <= LAST_OLD_DAY:
                     person.home = old                     # left before the reform
                     continue
                 person.assignments.append((person.home.id, position, REFORM_DAY, end))
@@ -389,7 +389,7 @@ def build_history(rng: random.Random, tree: Tree, people: list[Person], today: d
             district = rng.choice(tree.districts)
             moved = start + dt.timedelta(days=rng.randrange(700, max(701, (dt.date(2024, 1, 1) - start).days)))
             stop = moved - dt.timedelta(days=1)
-            if end is not None and end < stop:
+            if end is not None and end <= stop:
                 person.assignments.append((district.id, "CHUYEN_VIEN", start, end))
                 person.home = district
                 continue
