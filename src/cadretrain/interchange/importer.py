@@ -65,7 +65,7 @@ class ImportReport:
     def ok(self) -> bool:
         return self.error_count == 0
 
-    def add_error(self, sheet: str | None, row: int | None, column: str | None, code: str,
+    def add_error(self, sheet: str | None, row: int | None, column: str | None, code: str, /,
                   **params: Any) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS:
@@ -282,7 +282,7 @@ class Importer:
         self.progress(done, spec.name)
 
     # --- field helpers ---------------------------------------------------------------------------
-    def err(self, row: int, column: str | None, code: str, **params: Any) -> None:
+    def err(self, row: int, column: str | None, code: str, /, **params: Any) -> None:
         if column and column in self.numeric and code.startswith("unknown_"):
             params = {**params, "message": message_for(code, params)}
             code = "numeric_code_hint"
@@ -314,7 +314,7 @@ class Importer:
             if col.required and (value == "" or value is None):
                 ok = False
                 self.err(row, col.key, "required_value_missing", column=f"{col.vi} ({col.key})")
-            elif isinstance(value, str) and col.key in limits and len(value) > limits[col.key]:
+            elif col.kind in (schema.CODE, schema.TEXT) and col.key in limits and len(value) > limits[col.key]:
                 ok = False
                 self.err(row, col.key, "value_too_long", max=limits[col.key])
             out[col.key] = value
