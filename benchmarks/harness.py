@@ -98,6 +98,28 @@ def product_tables() -> list[str]:
     return wanted
 
 
+_DUCK_TYPES = {
+    "AutoField": "BIGINT", "BigAutoField": "BIGINT", "SmallAutoField": "BIGINT",
+    "IntegerField": "BIGINT", "BigIntegerField": "BIGINT", "SmallIntegerField": "BIGINT",
+    "PositiveIntegerField": "BIGINT", "PositiveBigIntegerField": "BIGINT",
+    "PositiveSmallIntegerField": "BIGINT", "ForeignKey": "BIGINT", "OneToOneField": "BIGINT",
+    "BooleanField": "BOOLEAN", "DateField": "DATE", "DateTimeField": "TIMESTAMPTZ",
+    "DecimalField": "DOUBLE", "FloatField": "DOUBLE", "DurationField": "BIGINT",
+}
+
+
+def _duck_columns(table: str, columns: list[str]) -> dict[str, str]:
+    """DuckDB type per column from the Django model (so all-NULL columns keep a real type)."""
+    from django.apps import apps
+
+    model = next((m for m in apps.get_models() if m._meta.db_table == table), None)
+    by_column = {}
+    if model is not None:
+        for f in model._meta.concrete_fields:
+            by_column[f.column] = _DUCK_TYPES.get(f.get_internal_type(), "VARCHAR")
+    return {c: by_column.get(c, "VARCHAR") for c in columns}
+
+
 def export_to_duckdb() -> Any:
     """Copy the product tables into an in-memory DuckDB via the DB-API and pandas (untimed)."""
     import duckdb
@@ -109,11 +131,19 @@ def export_to_duckdb() -> Any:
         for table in product_tables():
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             columns = [c[0] for c in cursor.description]
-            frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
-            # Materialise as a DuckDB table (not a view over pandas) so queries run at native speed.
-            duck.register("_frame", frame)
-            duck.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _frame')
-            duck.unregister("_frame")
+            types = _duck_columns(table, columns)
+            rows = cursor.fetchall()
+            frame = pd.DataFrame({c: pd.Series([r[i] for r in rows], dtype=object)
+                                  for i, c in enumerate(columns)})
+            duck.execute(f'CREATE TABLE "{table}" ('
+                         + ", ".join(f'"{c}" {t}' for c, t in types.items()) + ")")
+            if rows:
+                # Materialise as a DuckDB table (not a view over pandas): queries run natively.
+                duck.register("_frame", frame)
+                duck.execute(f'INSERT INTO "{table}" SELECT '
+                             + ", ".join(f'CAST("{c}" AS {t})' for c, t in types.items())
+                             + " FROM _frame")
+                duck.unregister("_frame")
     return duck
 
 
