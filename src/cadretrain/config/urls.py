@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("cadretrain.accounts.urls")),
+    path("verify/", include("cadretrain.training.public_urls")),
     path("", include("cadretrain.web.urls")),
 ]
 

@@ -235,8 +235,12 @@ def session_create(
         training_class=training_class, date=day, start_time=start, end_time=end, room=clean_text(room),
         online_link=clean_text(online_link), lecturer=lecturer, topic=clean_text(topic),
     )
+    # core.audit.snapshot does not serialise times; record them as text.
+    record = {k: (v.isoformat() if isinstance(v, dt.time) else v) for k, v in snapshot(
+        session, ["id", "date", "room", "online_link", "lecturer_id", "topic"]).items()}
+    record.update(start_time=start.isoformat(), end_time=end.isoformat())
     audit_record(actor=actor, obj=training_class, action="session_create",
-                 changes={"session": snapshot(session)}, unit_path=training_class.organizer_unit.path)
+                 changes={"session": record}, unit_path=training_class.organizer_unit.path)
     return session
 
 
@@ -714,3 +718,35 @@ def group_by(rows: Iterable[tuple[int, Any]]) -> dict[int, list[Any]]:
     for key, value in rows:
         out[key].append(value)
     return out
+
+
+@transaction.atomic
+def attendance_grid_record(*, actor: Actor, training_class: TrainingClass,
+                           present: Iterable[tuple[int, int]]) -> int:
+    """Record the whole attendance grid of a class at once: (session id, enrolment id) pairs
+    present; everything else absent. All sessions or none."""
+    _ensure_class(actor, training_class, Action.RECORD_RESULTS)
+    by_session: dict[int, set[int]] = defaultdict(set)
+    for session_id, enrolment_id in present:
+        by_session[int(session_id)].add(int(enrolment_id))
+    sessions = {s.pk: s for s in ClassSession.objects.filter(training_class=training_class)}
+    if set(by_session) - set(sessions):
+        raise NotFound("classsession_not_found")
+    total = 0
+    for pk, session in sessions.items():
+        total += attendance_record(actor=actor, session=session, present=by_session.get(pk, set()))
+    return total
+
+
+@transaction.atomic
+def scores_grid_record(*, actor: Actor, training_class: TrainingClass,
+                       values: Mapping[tuple[int, int], Any]) -> int:
+    """Record the score grid of a class ((component id, enrolment id) → score); all or nothing."""
+    _ensure_class(actor, training_class, Action.RECORD_RESULTS)
+    components = {c.pk: c for c in AssessmentComponent.objects.filter(training_class=training_class)}
+    per_component: dict[int, dict[int, Any]] = defaultdict(dict)
+    for (component_id, enrolment_id), raw in values.items():
+        if int(component_id) not in components:
+            raise NotFound("assessmentcomponent_not_found")
+        per_component[int(component_id)][int(enrolment_id)] = raw
+    return sum(scores_record(actor=actor, component=components[c], scores=s) for c, s in per_component.items())
