@@ -1,0 +1,179 @@
+"""The city dashboard: figures equal raw recomputation within the viewer's scope, ≤ 6 queries
+per request (cube + cached people figures), drill-downs list exactly what a number counts,
+exports, and refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from cadretrain.people.models import Person
+from cadretrain.reports import selectors
+from cadretrain.training.models import Enrolment, TrainingClass
+from tests.reports.builders import enrol, make_class, random_dataset, series_of
+
+pytestmark = pytest.mark.django_db
+YEAR = timezone.localdate().year
+
+
+def raw_figures(*, person_ids, class_ids, years):
+    """(year, series) -> (classes, distinct learners, enrolments, completed) from raw rows."""
+    out = {}
+    classes = [c for c in TrainingClass.objects.select_related("programme")
+               if c.start_date.year in years and (class_ids is None or c.pk in class_ids)]
+    for c in classes:
+        for s in {series_of(c.programme.kind, c.programme.grants_level), "ALL"} | ({"ABROAD"} if c.country != "VN" else set()):
+            out.setdefault((c.start_date.year, s), [0, set(), 0, 0])[0] += 1
+    for e in Enrolment.objects.select_related("training_class__programme").exclude(status="WITHDRAWN"):
+        c = e.training_class
+        if c.start_date.year not in years or (person_ids is not None and e.person_id not in person_ids):
+            continue
+        for s in {series_of(c.programme.kind, c.programme.grants_level), "ALL"} | ({"ABROAD"} if c.country != "VN" else set()):
+            cell = out.setdefault((c.start_date.year, s), [0, set(), 0, 0])
+            cell[1].add(e.person_id)
+            cell[2] += 1
+            cell[3] += e.status == "COMPLETED"
+    return {k: (v[0], len(v[1]), v[2], v[3]) for k, v in out.items()}
+
+
+def board_figures(board):
+    return {k: (c.classes, c.learners, c.enrolments, c.completed) for k, c in board.cells.items()
+            if c.classes or c.learners or c.enrolments}
+
+
+@pytest.fixture
+def data(world):
+    return random_dataset(world, random.Random(21), extra_people=20, classes=24, years=(YEAR - 3, YEAR))
+
+
+def test_city_dashboard_equals_the_raw_rows(world, data):
+    actor = world.actor("admin")
+    board = selectors.dashboard(actor=actor, scope=selectors.report_scope(actor=actor), year_from=YEAR - 3, year_to=YEAR)
+    assert board_figures(board) == raw_figures(person_ids=None, class_ids=None, years=range(YEAR - 3, YEAR + 1))
+
+
+def test_officer_dashboard_counts_only_their_people_and_classes(world, data):
+    actor = world.actor("officer_a")
+    board = selectors.dashboard(actor=actor, scope=selectors.report_scope(actor=actor), year_from=YEAR - 3, year_to=YEAR)
+    people = set(Person.objects.filter(unit__path__startswith=world.ward_a.path).values_list("pk", flat=True))
+    classes = set(TrainingClass.objects.visible_to(actor).values_list("pk", flat=True))
+    assert board_figures(board) == raw_figures(person_ids=people, class_ids=classes, years=range(YEAR - 3, YEAR + 1))
+
+
+def test_admin_unit_filter_equals_that_officer_view(world, data):
+    admin = world.actor("admin")
+    officer = world.actor("officer_a")
+    filtered = selectors.dashboard(actor=admin, scope=selectors.report_scope(actor=admin, unit_code="00004"),
+                                   year_from=YEAR - 3, year_to=YEAR)
+    own = selectors.dashboard(actor=officer, scope=selectors.report_scope(actor=officer), year_from=YEAR - 3, year_to=YEAR)
+    assert board_figures(filtered) == board_figures(own)
+
+
+def test_people_figures_count_standing_committee_cadres_in_the_term(world, data):
+    a3 = world.people["a3"]  # BTV_THANH_UY in ward A
+    prog = data.programmes["CNKT-3"]
+    tc = make_class("KU-T", prog, world.city, dt.date(2026, 1, 10))
+    enrol(tc, a3, "COMPLETED")
+    abroad = make_class("AB-T", data.programmes["QLNN-CV"], world.city, dt.date(2026, 2, 10), country="SG")
+    enrol(abroad, a3, "ENROLLED")
+    actor = world.actor("officer_a")
+    board = selectors.dashboard(actor=actor, scope=selectors.report_scope(actor=actor), year_from=2026, year_to=2026)
+    btv = [p for p in Person.objects.filter(unit__path__startswith=world.ward_a.path, management_tier="BTV_THANH_UY")
+           if p.left_on is None or p.left_on > timezone.localdate()]
+    assert board.people["btv"]["people"] == len(btv)
+    assert board.people["btv"]["updated"] >= 1 and board.people["btv"]["abroad"] >= 1
+
+
+@pytest.mark.parametrize("persona", ["admin", "officer_a", "viewer_a"])
+def test_dashboard_page_takes_at_most_six_queries(world, data, client_for, persona, django_assert_max_num_queries):
+    client = client_for(persona)
+    requests = [("/reports/", {"year_from": YEAR - 3, "year_to": YEAR}),
+                ("/reports/", {"year_from": YEAR - 3, "year_to": YEAR, "unit": "00004", "series": "KNOWLEDGE_UPDATE"}),
+                ("/", {})]
+    for url, params in requests:
+        assert client.get(url, params).status_code == 200  # warms the people-figures cache of that scope
+    for url, params in requests:
+        with django_assert_max_num_queries(6):
+            res = client.get(url, params)
+        assert res.status_code == 200
+        assert b"js-plotly" in res.content
+
+
+def test_the_cache_is_emptied_by_an_enrolment_change(world, data, client_for):
+    from cadretrain.reports.models import DashboardCache
+
+    client_for("admin").get("/reports/")
+    assert DashboardCache.objects.exists()
+    enrol(data.classes[0], Person.objects.exclude(enrolments__training_class=data.classes[0]).first(), "ENROLLED")
+    assert not DashboardCache.objects.exists()
+
+
+def test_officer_cannot_look_at_another_ward(world, data, client_for):
+    assert client_for("officer_a").get("/reports/", {"unit": "00008"}).status_code == 404
+    assert client_for("officer_a").get("/reports/classes/", {"unit": "00008"}).status_code == 404
+
+
+def test_learner_and_school_get_no_dashboard(world, client_for):
+    assert client_for("learner").get("/reports/").status_code == 403
+    assert client_for("school").get("/reports/form10/").status_code == 403
+    res = client_for("learner").get("/")
+    assert res.status_code == 200 and b"js-plotly" not in res.content
+
+
+def test_bad_filters_are_refused_with_a_message(world, client_for):
+    res = client_for("admin").get("/reports/", {"year_from": "abc"})
+    assert res.status_code == 400 and "Năm báo cáo không hợp lệ" in res.content.decode()
+    assert client_for("admin").get("/reports/learners/", {"series": "NOPE"}).status_code == 400
+    assert client_for("admin").get("/reports/", {"format": "docx"}).status_code == 400
+
+
+def test_drill_down_lists_exactly_the_counted_classes_and_learners(world, data, client_for):
+    actor = world.actor("officer_a")
+    scope = selectors.report_scope(actor=actor)
+    board = selectors.dashboard(actor=actor, scope=scope, year_from=YEAR - 3, year_to=YEAR)
+    for (year, series), cell in board.cells.items():
+        assert selectors.drill_classes(actor=actor, scope=scope, year_from=year, year_to=year,
+                                       series=None if series == "ALL" else series).count() == cell.classes
+        enrolments = selectors.drill_enrolments(actor=actor, scope=scope, year_from=year, year_to=year,
+                                                series=None if series == "ALL" else series)
+        assert enrolments.count() == cell.enrolments
+        assert len({e.person_id for e in enrolments}) == cell.learners
+    res = client_for("officer_a").get("/reports/learners/", {"year_from": YEAR - 3, "year_to": YEAR})
+    assert res.status_code == 200
+    codes_shown = {p.code for p in Person.objects.filter(unit__path__startswith=world.ward_b.path)}
+    assert not any(code.encode() in res.content for code in codes_shown)
+
+
+def test_drill_pages_take_a_bounded_number_of_queries(world, data, client_for, django_assert_max_num_queries):
+    client = client_for("admin")
+    for url in ("/reports/classes/", "/reports/learners/", "/reports/standing-committee/"):
+        with django_assert_max_num_queries(8):
+            assert client.get(url, {"year_from": YEAR - 3, "year_to": YEAR}).status_code == 200
+
+
+def test_exports_of_dashboard_lists_summary_and_form(world, data, client_for):
+    client = client_for("viewer_a")
+    res = client.get("/reports/", {"format": "xlsx", "year_from": YEAR - 3, "year_to": YEAR})
+    assert res.status_code == 200 and res["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(res.content)).active
+    assert ws.cell(row=4, column=1).value == "Tất cả"
+    res = client.get("/reports/", {"format": "csv"})
+    assert res.content.startswith("\ufeff".encode()) and "Loại hình".encode() in res.content
+    assert client.get("/reports/", {"format": "pdf"}).content.startswith(b"%PDF")
+    for url in ("/reports/classes/", "/reports/learners/", "/reports/standing-committee/"):
+        assert client.get(url, {"format": "csv"}).status_code == 200
+        assert client.get(url, {"format": "xlsx"}).status_code == 200
+    assert client.get("/reports/summary/", {"from": "2023-01-01", "to": f"{YEAR}-12-31", "format": "xlsx"}).status_code == 200
+    assert client.get("/reports/form10/", {"year": "2024", "format": "pdf"}).content.startswith(b"%PDF")
+    assert client.get("/reports/form10/", {"year": "2024"}).status_code == 200
+
+
+def test_summary_page_shows_an_error_for_a_reversed_period(world, client_for):
+    res = client_for("admin").get("/reports/summary/", {"from": "2025-01-01", "to": "2024-01-01"})
+    assert res.status_code == 400
+    assert "Kỳ báo cáo không hợp lệ" in res.content.decode()
