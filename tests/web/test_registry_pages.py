@@ -198,3 +198,16 @@ def test_every_input_has_a_label(client_for, world):
         ids = set(re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html))
         labelled = set(re.findall(r'<label[^>]*\bfor="([^"]+)"', html))
         assert ids - {"lang-select"} <= labelled, (url, ids - labelled)
+
+
+def test_unit_tree_page_query_count_does_not_grow_with_units(client_for, world, django_assert_max_num_queries):
+    admin = client_for("admin")
+    admin.get("/units/")
+    with CaptureQueriesContext(connection) as few:
+        admin.get("/units/?historical=1")
+    for i in range(40):
+        unit_create(actor=SYSTEM, code=f"X{i}", name=f"Xã {i}", kind="COMMUNE", parent=world.city,
+                    valid_to=dt.date(2025, 6, 30) if i % 2 else None, successor=world.ward_a if i % 2 else None)
+    with django_assert_max_num_queries(len(few)):
+        html = text(admin.get("/units/?historical=1"))
+    assert "Xã 39" in html
