@@ -158,8 +158,6 @@ class Importer:
         if not self.actor.can(Action.IMPORT):
             raise NotAllowed()
         plan = self._plan(raw_sheets)
-        if report.error_count:
-            return report
         try:
             with transaction.atomic():
                 self._load_reference_maps()

@@ -26,8 +26,8 @@ class Command(BaseCommand):
         as_json = bool(options["json"])
 
         def progress(done: int, sheet: str) -> None:
-            sys.stderr.write(f"{sheet}: {done:,}\n")
-            sys.stderr.flush()
+            self.stderr.write(f"{sheet}: {done:,}")
+            self.stderr.flush()
 
         report = workbook_import(actor=Actor.system(), path=str(options["path"]),
                                  dry_run=bool(options["dry_run"]), progress=progress)

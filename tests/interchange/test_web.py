@@ -1,0 +1,119 @@
+"""The import page: upload → dry-run preview → confirm → import, progress polled with htmx;
+export and template downloads."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from python_calamine import CalamineWorkbook
+
+from cadretrain.core.models import JobRun
+from cadretrain.people.models import Person
+from tests.interchange.conftest import good_rows, with_keys, write_xlsx
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path: Path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def upload(client, tmp_path: Path, rows) -> object:  # type: ignore[no-untyped-def]
+    path = write_xlsx(tmp_path / "up.xlsx", with_keys(rows))
+    return client.post(reverse("interchange:import"),
+                       {"file": SimpleUploadedFile("đơn vị.xlsx", path.read_bytes())})
+
+
+def officer_rows() -> dict:
+    rows = good_rows()
+    del rows["positions"], rows["programmes"], rows["classes"], rows["enrolments"]
+    rows["people"][0]["position_code"] = "CV"
+    return rows
+
+
+def test_officer_uploads_sees_a_preview_confirms_and_the_data_is_imported(world, client_for, tmp_path):
+    client = client_for("officer_a")
+    response = upload(client, tmp_path, officer_rows())
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert "Tệp hợp lệ" in html and "people" in html
+    assert not Person.objects.filter(code="P-N1").exists()  # a preview writes nothing
+    job = JobRun.objects.get(kind="import_workbook")
+    confirmed = client.post(reverse("interchange:job-confirm", args=[job.pk]))
+    assert confirmed.status_code == 302
+    assert Person.objects.get(code="P-N1").unit.code == "00004.TC"
+    assert "Đã nhập xong" in client.get(confirmed["Location"]).content.decode()
+
+
+def test_the_preview_lists_every_error_with_row_column_and_message(world, client_for, tmp_path):
+    client = client_for("officer_a")
+    rows = officer_rows()
+    rows["people"][1]["unit_code"] = "00008"
+    html = client.get(upload(client, tmp_path, rows)["Location"]).content.decode()
+    assert "out_of_scope" in html and "nằm ngoài phạm vi" in html
+    assert "Xác nhận nhập dữ liệu" not in html
+    job = JobRun.objects.get(kind="import_workbook")
+    assert client.post(reverse("interchange:job-confirm", args=[job.pk])).status_code == 404
+
+
+def test_a_running_job_is_polled_with_htmx(world, client_for):
+    client = client_for("officer_a")
+    job = JobRun.objects.create(kind="import_workbook", owner=world.users["officer_a"], status="RUNNING",
+                                result={"path": "/nonexistent", "dry_run": True})
+    html = client.get(reverse("interchange:job-status", args=[job.pk])).content.decode()
+    assert 'hx-trigger="every 1s"' in html
+
+
+def test_jobs_of_other_users_are_404(world, client_for):
+    job = JobRun.objects.create(kind="import_workbook", owner=world.users["officer_b"], result={})
+    assert client_for("officer_a").get(reverse("interchange:job", args=[job.pk])).status_code == 404
+    assert client_for("admin").get(reverse("interchange:job", args=[job.pk])).status_code == 200
+
+
+def test_a_file_of_the_wrong_type_is_refused_on_the_page(world, client_for):
+    client = client_for("officer_a")
+    response = client.post(reverse("interchange:import"), {"file": SimpleUploadedFile("a.pdf", b"%PDF")})
+    assert response.status_code == 200 and "Chỉ nhận tệp" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona,status", [("viewer_a", 403), ("learner", 403), (None, 302)])
+def test_the_import_page_needs_the_import_permission(world, client_for, persona, status):
+    assert client_for(persona).get(reverse("interchange:import")).status_code == status
+
+
+def test_export_download_is_the_actors_scope(world, client_for):
+    response = client_for("officer_a").get(reverse("interchange:export"))
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content)
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    codes = {row[0] for row in book.get_sheet_by_name("people").to_python()[1:]}
+    assert codes == {"P-A1", "P-A2", "P-A3"}
+
+
+def test_the_template_has_vietnamese_headers_instructions_and_drop_downs(world, client_for, tmp_path):
+    from openpyxl import load_workbook
+
+    response = client_for("officer_a").get(reverse("interchange:template"))
+    assert response.status_code == 200
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(response.content)
+    book = load_workbook(path)
+    assert book.sheetnames[0] == "Hướng dẫn"
+    assert [c.value for c in book["people"][1]][:3] == ["Mã cán bộ", "Họ và tên", "Ngày sinh"]
+    lists = {str(dv.sqref).split(":")[0] for dv in book["people"].data_validations.dataValidation}
+    assert {"D2", "E2", "H2"} <= lists  # gender, category, management tier
+
+
+def test_the_template_itself_imports_as_an_empty_workbook(world, client_for, tmp_path):
+    from cadretrain.interchange.services import workbook_import
+
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(client_for("admin").get(reverse("interchange:template")).content)
+    report = workbook_import(actor=world.actor("admin"), path=path)
+    assert [e["code"] for e in report.errors] == ["empty_workbook"]
