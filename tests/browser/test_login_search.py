@@ -47,4 +47,8 @@ def test_officer_logs_in_and_finds_a_name_without_diacritics(page, live_server):
     page.screenshot(path=str(ARTIFACTS / "units.png"), full_page=True)
     page.goto(f"{live_server.url}/people/P-A1/")
     page.screenshot(path=str(ARTIFACTS / "person.png"), full_page=True)
+    page.goto(f"{live_server.url}/people/new/")
+    page.get_by_role("button", name="Lưu").click()  # empty form: the browser stays on the page
+    page.screenshot(path=str(ARTIFACTS / "person-new.png"), full_page=True)
+    assert "Trường này là bắt buộc" in page.locator("main").inner_text()
     assert failed == []

@@ -83,7 +83,7 @@ class PersonForm(forms.Form):
 class PersonCreateForm(UnitChoiceMixin, PersonForm):
     code = forms.CharField(label=_("Mã cán bộ"), max_length=40)
     unit = forms.ChoiceField(label=_("Đơn vị"))
-    position = forms.ModelChoiceField(label=_("Vị trí việc làm"), queryset=Position.objects.all(),
+    position = forms.ModelChoiceField(label=_("Vị trí việc làm"), queryset=Position.objects.all(), empty_label="—",
                                       required=False)
 
     field_order = ["code", "full_name", "unit", "position"]
@@ -106,7 +106,7 @@ class CredentialForm(forms.Form):
 
 class TransferForm(UnitChoiceMixin, forms.Form):
     unit = forms.ChoiceField(label=_("Đơn vị mới"))
-    position = forms.ModelChoiceField(label=_("Vị trí việc làm"), queryset=Position.objects.all(),
+    position = forms.ModelChoiceField(label=_("Vị trí việc làm"), queryset=Position.objects.all(), empty_label="—",
                                       required=False)
     on = forms.DateField(label=_("Từ ngày"), widget=DateInput())
 
