@@ -30,7 +30,7 @@ class Institution(models.Model):
     country = models.CharField(_("Quốc gia"), max_length=2, default="VN")
     is_partner = models.BooleanField(_("Đối tác nước ngoài"), default=False)
     # Printed before certificate numbers ("LHP/2026/00012"); the id is used when empty.
-    short_code = models.CharField(_("Ký hiệu"), max_length=20, blank=True)
+    short_code = models.CharField(_("Ký hiệu"), max_length=20, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("Cơ sở đào tạo")
@@ -57,13 +57,15 @@ class Programme(models.Model):
     topics = models.CharField(_("Chủ đề"), max_length=500, blank=True)
     description = models.TextField(_("Mô tả"), blank=True)
     content_area = models.CharField(
-        _("Nội dung bồi dưỡng (NĐ 171/2025)"), max_length=20, choices=ContentArea.choices, blank=True
+        _("Nội dung bồi dưỡng (NĐ 171/2025)"), max_length=20, choices=ContentArea.choices, blank=True,
+        default="", db_default="",
     )
-    target_groups = models.CharField(_("Đối tượng"), max_length=500, blank=True)
+    target_groups = models.CharField(_("Đối tượng"), max_length=500, blank=True, default="", db_default="")
     # The TT 01/2018 result rule, configurable per programme.
-    requires_full_attendance = models.BooleanField(_("Yêu cầu dự đủ thời gian"), default=True)
+    # Database defaults too: bulk loaders (demo, importer) insert rows without these columns.
+    requires_full_attendance = models.BooleanField(_("Yêu cầu dự đủ thời gian"), default=True, db_default=True)
     min_component_score = models.DecimalField(
-        _("Điểm tối thiểu mỗi bài"), max_digits=4, decimal_places=2, default=5
+        _("Điểm tối thiểu mỗi bài"), max_digits=4, decimal_places=2, default=5, db_default=5
     )
 
     class Meta:
