@@ -242,3 +242,24 @@ def test_a_level_meets_a_requirement_exactly_when_rank_or_declared_equivalence_a
     # The only cross-dimension equivalence is LLCT-HC → state management.
     if h[0] != req[0] and met:
         assert h == ("POLITICAL_THEORY", "CAO_CAP_LLCT_HANH_CHINH") and req[0] == "STATE_MANAGEMENT"
+
+
+@settings(max_examples=150, deadline=None)
+@given(facts(), st.lists(rules(), min_size=1, max_size=3), dates)
+def test_compiled_workforce_evaluation_agrees_with_the_pure_evaluator(person, rs, as_of):
+    from cadretrain.domain.standards import (
+        Profile,
+        compile_rule,
+        last_knowledge_update,
+        unmet_compiled,
+    )
+
+    profile = Profile(last_ku=last_knowledge_update(person, as_of),
+                      periods=person.periods_by_year.get(as_of.year, 0))
+    for h in person.held:
+        if h.acquired_on <= as_of:
+            profile.add(h.dimension, h.level, h.language)
+    applicable = [compile_rule(r, as_of) for r in rs if applies(r, person, as_of)]
+    expected = [(r.standard_code, r.group, r.requirement.dimension, r.requirement.min_level, r.current)
+                for r in unmet(evaluate(person, rs, as_of))]
+    assert unmet_compiled(profile, applicable) == expected

@@ -26,6 +26,7 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cadretrain.domain.levels import (
     LEVEL_RANKS,
@@ -264,4 +265,105 @@ def granting_programmes(
             if ok:
                 out.append(code)
                 break
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiled evaluation for the whole workforce: the same semantics as `evaluate` (a property test
+# checks they agree), reduced to dictionary lookups on a per-person profile of best levels.
+
+
+def _level_table() -> dict[tuple[str, str], tuple[tuple[str, str, int, int], ...]]:
+    """(held dimension, held level) → every (dimension, level, rank, tie order) it counts as."""
+    from cadretrain.domain.levels import CROSS_EQUIVALENCES
+
+    order = {dim.value: {lvl: i for i, lvl in enumerate(ranks)} for dim, ranks in LEVEL_RANKS.items()}
+    out = {}
+    for dim, ranks in LEVEL_RANKS.items():
+        for lvl, rank in ranks.items():
+            counts = [(dim.value, lvl, rank, order[dim.value][lvl])]
+            for odim, olvl in CROSS_EQUIVALENCES.get((dim, lvl), ()):
+                counts.append((odim.value, olvl, LEVEL_RANKS[odim][olvl], order[odim.value][olvl]))
+            out[(dim.value, lvl)] = tuple(counts)
+    return out
+
+
+_COUNTS_AS = _level_table()
+_RANK = {(d.value, lvl): r for d, ranks in LEVEL_RANKS.items() for lvl, r in ranks.items()}
+_FL = Dimension.FOREIGN_LANGUAGE.value
+
+
+@dataclass(slots=True)
+class Profile:
+    """A person's best values on one date: `best[(dimension, language)]` = (rank, -tie order,
+    level) over the levels held on or before that date (language "" = any language), the last
+    knowledge update and the periods completed in the date's calendar year."""
+
+    best: dict[tuple[str, str], tuple[int, int, str]] = field(default_factory=dict)
+    last_ku: dt.date | None = None
+    periods: int = 0
+
+    def add(self, dimension: str, level: str, language: str = "") -> None:
+        """Count one level held on or before the date (unknown levels are ignored)."""
+        for dim, lvl, rank, tie in _COUNTS_AS.get((dimension, level), ()):
+            cand = (rank, -tie, lvl)
+            keys = [(dim, "")]
+            if dim == _FL and dim == dimension and language:
+                keys.append((dim, language.lower()))
+            for key in keys:
+                cur = self.best.get(key)
+                if cur is None or cand[:2] > cur[:2]:
+                    self.best[key] = cand
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """A rule with its rows reduced to (kind, lookup key, threshold) for one `as_of`."""
+
+    rule: Rule
+    groups: tuple[tuple[str, Requirement, tuple[tuple[str, Any, Any], ...]], ...]
+
+
+def compile_rule(rule: Rule, as_of: dt.date) -> CompiledRule:
+    groups = []
+    for group, rows in rule.groups():
+        checks: list[tuple[str, Any, Any]] = []
+        for req in rows:
+            if req.dimension == KU:
+                checks.append(("KU", None, months_before(as_of, int(req.min_level))))
+            elif req.dimension == AP:
+                checks.append(("AP", None, int(req.min_level)))
+            else:
+                lang = req.language.lower() if req.dimension == _FL and req.language else ""
+                checks.append(("LV", (req.dimension, lang), _RANK[(req.dimension, req.min_level)]))
+        groups.append((group, rows[0], tuple(checks)))
+    return CompiledRule(rule, tuple(groups))
+
+
+def unmet_compiled(profile: Profile, rules: Sequence[CompiledRule]) -> list[tuple[str, str, str, str, str | None]]:
+    """(standard, group, dimension, required, current) for each unmet group; rules must already
+    apply to the person (same meaning as `unmet(evaluate(...))`)."""
+    out = []
+    for compiled in rules:
+        for group, first, checks in compiled.groups:
+            for kind, key, threshold in checks:
+                if kind == "LV":
+                    best = profile.best.get(key)
+                    if best is not None and best[0] >= threshold:
+                        break
+                elif kind == "KU":
+                    if profile.last_ku is not None and profile.last_ku >= threshold:
+                        break
+                elif profile.periods >= threshold:
+                    break
+            else:
+                if first.dimension == KU:
+                    current = profile.last_ku.isoformat() if profile.last_ku else None
+                elif first.dimension == AP:
+                    current = str(profile.periods)
+                else:
+                    lang = first.language.lower() if first.dimension == _FL and first.language else ""
+                    best = profile.best.get((first.dimension, lang))
+                    current = best[2] if best else None
+                out.append((compiled.rule.code, group, first.dimension, first.min_level, current))
     return out

@@ -15,13 +15,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from cadretrain.core.scoping import get_visible_or_404
 from cadretrain.domain import standards as rules_domain
 from cadretrain.domain.access import Actor
 from cadretrain.domain.errors import NotFound
-from cadretrain.domain.standards import AP, KU, Facts, GroupResult, Held, Rule
+from cadretrain.domain.standards import AP, KU, Facts, GroupResult, Held, Profile, Rule
 
 COMPLETED = "COMPLETED"
 KNOWLEDGE_UPDATE = "KNOWLEDGE_UPDATE"
@@ -144,28 +144,21 @@ def _needs(rules: Iterable[Rule]) -> tuple[bool, bool, bool]:
     return bool(dims - {KU, AP}), KU in dims, AP in dims
 
 
-def load_facts(
-    person_ids_qs: QuerySet, as_of: dt.date, rules: Sequence[Rule]
-) -> tuple[dict[int, list[Held]], dict[int, tuple[dt.date, ...]], dict[int, dict[int, int]]]:
-    """Held levels, last knowledge update and periods of the year for the people selected by
+def load_profiles(person_ids_qs: QuerySet, as_of: dt.date, rules: Sequence[Rule]) -> dict[int, Profile]:
+    """Best levels, last knowledge update and periods of the year for the people selected by
     `person_ids_qs` (a values("pk") subquery): at most four queries, none per person."""
     from cadretrain.people.models import Credential
     from cadretrain.training.models import Enrolment, PersonYearPeriods
 
     need_cred, need_ku, need_ap = _needs(rules)
-    held: dict[int, list[Held]] = defaultdict(list)
-    ku: dict[int, tuple[dt.date, ...]] = {}
-    periods: dict[int, dict[int, int]] = {}
+    profiles: dict[int, Profile] = defaultdict(Profile)
     if need_cred:
-        # One row per distinct (person, level) with the date it was first held.
+        # Distinct (person, level) pairs held on the day, from credentials and from completions
+        # of classes whose programme grants a level (counted whether or not materialised).
         creds = (
             Credential.objects.filter(person_id__in=person_ids_qs, issued_on__lte=as_of)
-            .values_list("person_id", "dimension", "level", "language")
-            .annotate(first=Min("issued_on"))
-            .order_by()
+            .values_list("person_id", "dimension", "level", "language").distinct().order_by()
         )
-        for pid, dim, level, lang, first in creds:
-            held[pid].append(Held(dim, level, first, lang or "", "credential"))
         granted = (
             Enrolment.objects.filter(
                 person_id__in=person_ids_qs, status=COMPLETED, completed_on__lte=as_of,
@@ -175,29 +168,27 @@ def load_facts(
                 "person_id", "training_class__programme__grants_dimension",
                 "training_class__programme__grants_level",
                 "training_class__programme__grants_language",
-            )
-            .annotate(first=Min("completed_on"))
-            .order_by()
+            ).distinct().order_by()
         )
-        for pid, dim, level, lang, first in granted:
-            held[pid].append(Held(dim, level, first, lang or "", "completion"))
+        for rows in (creds, granted):
+            for pid, dim, level, lang in rows.iterator(chunk_size=10_000):
+                profiles[pid].add(dim, level, lang or "")
     if need_ku:
         last = (
             Enrolment.objects.filter(
                 person_id__in=person_ids_qs, status=COMPLETED, completed_on__lte=as_of,
                 training_class__programme__kind=KNOWLEDGE_UPDATE,
             )
-            .values_list("person_id")
-            .annotate(last=Max("completed_on"))
-            .order_by()
+            .values_list("person_id").annotate(last=Max("completed_on")).order_by()
         )
-        ku = {pid: (day,) for pid, day in last}
+        for pid, day in last:
+            profiles[pid].last_ku = day
     if need_ap:
         for pid, n in PersonYearPeriods.objects.filter(
             person_id__in=person_ids_qs, year=as_of.year
         ).values_list("person_id", "periods"):
-            periods[pid] = {as_of.year: n}
-    return held, ku, periods
+            profiles[pid].periods = n
+    return profiles
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,52 +222,51 @@ def evaluate_workforce(*, actor: Actor, as_of: dt.date, unit_code: str | None = 
     people_qs = Person.objects.visible_to(actor).employed_on(as_of)
     if root_path:
         people_qs = people_qs.filter(unit__path__startswith=root_path)
-    people = list(
-        people_qs.order_by().values_list("pk", "code", "unit_id", "position__code", "category", "management_tier")
-    )
 
-    aq = applicability_q(rules)
-    if aq is not None and people:
-        held, ku, periods = load_facts(people_qs.filter(aq).values("pk"), as_of, rules)
-    else:
-        held, ku, periods = {}, {}, {}
-
-    # Applicable rules depend only on (position, category, tier): memoise per combination.
-    applicable_cache: dict[tuple[str, str, str], list[Rule]] = {}
-    gaps: list[GapItem] = []
     unit_people: dict[int, int] = defaultdict(int)
     unit_meeting: dict[int, int] = defaultdict(int)
     unit_dims: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    meeting = 0
+    aq = applicability_q(rules)
+    # People no rule can bind meet the standards: counted per unit in SQL, never fetched.
+    bound_qs = people_qs.filter(aq) if aq is not None else people_qs.none()
+    free_qs = people_qs.exclude(aq) if aq is not None else people_qs
+    total = meeting = 0
+    for unit_id, n in free_qs.order_by().values_list("unit_id").annotate(n=Count("pk")):
+        unit_people[unit_id] += n
+        unit_meeting[unit_id] += n
+        total += n
+        meeting += n
+    people = list(
+        bound_qs.order_by().values_list("pk", "code", "unit_id", "position__code", "category", "management_tier")
+    ) if aq is not None else []
+    profiles = load_profiles(bound_qs.values("pk"), as_of, rules) if people else {}
+
+    # Applicable rules depend only on (position, category, tier): memoise per combination.
+    applicable_cache: dict[tuple[str, str, str], list[rules_domain.CompiledRule]] = {}
+    compiled = {id(r): rules_domain.compile_rule(r, as_of) for r in rules}
+    empty = Profile()
+    gaps: list[GapItem] = []
     for pid, code, unit_id, pos, cat, tier in people:
         key = (pos or "", cat, tier)
         mine = applicable_cache.get(key)
         if mine is None:
             probe = Facts(code="", position_code=key[0], category=cat, management_tier=tier)
-            mine = [r for r in rules if rules_domain.applies(r, probe, as_of)]
+            mine = [compiled[id(r)] for r in rules if rules_domain.applies(r, probe, as_of)]
             applicable_cache[key] = mine
+        total += 1
         unit_people[unit_id] += 1
-        if not mine:
-            meeting += 1
-            unit_meeting[unit_id] += 1
-            continue
-        facts = Facts(
-            code=code, position_code=key[0], category=cat, management_tier=tier,
-            held=tuple(held.get(pid, ())), knowledge_updates=ku.get(pid, ()),
-            periods_by_year=periods.get(pid, {}),
-        )
-        missing = rules_domain.unmet(rules_domain.evaluate(facts, mine, as_of))
+        missing = rules_domain.unmet_compiled(profiles.get(pid, empty), mine) if mine else []
         if not missing:
             meeting += 1
             unit_meeting[unit_id] += 1
             continue
-        for r in missing:
-            gaps.append(_gap_item(code, r))
-        for dim in {r.requirement.dimension for r in missing}:
+        for standard, group, dim, required, current in missing:
+            gaps.append(GapItem(code, standard, group, dim, required, current))
+        for dim in {m[2] for m in missing}:
             unit_dims[unit_id][dim] += 1
     gaps.sort(key=lambda g: (g.person_code, g.standard_code, g.group))
     by_unit = _roll_up(units, unit_people, unit_meeting, unit_dims)
-    return WorkforceResult(as_of=as_of, people=len(people), meeting_standards=meeting, gaps=gaps,
+    return WorkforceResult(as_of=as_of, people=total, meeting_standards=meeting, gaps=gaps,
                            by_unit=by_unit, root_code=unit_code)
 
 
@@ -444,14 +434,14 @@ def eligible_for_position(
             "position__code", "position__name",
         )
     )
-    held, ku, periods = load_facts(people_qs.values("pk"), as_of, rules) if rules and people else ({}, {}, {})
+    profiles = load_profiles(people_qs.values("pk"), as_of, rules) if rules and people else {}
+    compiled = [rules_domain.compile_rule(r, as_of) for r in rules]
+    empty = Profile()
     eligible = []
     for row in people:
-        facts = Facts(
-            code=row["code"], position_code=position_code, category=row["category"],
-            management_tier=row["management_tier"], held=tuple(held.get(row["pk"], ())),
-            knowledge_updates=ku.get(row["pk"], ()), periods_by_year=periods.get(row["pk"], {}),
-        )
-        if not rules_domain.unmet(rules_domain.evaluate(facts, rules, as_of)):
+        probe = Facts(code=row["code"], position_code=position_code, category=row["category"],
+                      management_tier=row["management_tier"])
+        mine = [c for c in compiled if rules_domain.applies(c.rule, probe, as_of)]
+        if not rules_domain.unmet_compiled(profiles.get(row["pk"], empty), mine):
             eligible.append(row)
     return Eligibility(position_code, as_of, rules, eligible, len(people))
