@@ -133,7 +133,12 @@ def flatten(roots: list[TreeNode]) -> list[TreeNode]:
 def unit_tree(*, actor: Actor, historical: bool = False, day: dt.date | None = None) -> list[TreeNode]:
     """The visible units as a flattened tree with head-counts (two queries in all)."""
     day = day or timezone.localdate()
-    units = list(unit_list(actor=actor, historical=historical, day=day))
+    # Only what the tree shows: model instances dominate at city scale (1,400 units).
+    units = list(
+        unit_list(actor=actor, historical=historical, day=day)
+        .select_related(None).select_related("successor")
+        .only("code", "name", "parent_id", "path", "valid_to", "successor__code", "successor__name")
+    )
     return flatten(build_tree(units, headcounts(actor=actor, day=day)))
 
 
