@@ -144,6 +144,9 @@ def unit_tree(*, actor: Actor, historical: bool = False, day: dt.date | None = N
 
 def unit_choices(*, actor: Actor, day: dt.date | None = None) -> list[tuple[str, str]]:
     """(code, indented name) of the visible units in existence, in tree order, for select boxes."""
-    units = list(OrgUnit.objects.visible_to(actor).current(day).order_by("path"))
+    units = list(
+        OrgUnit.objects.visible_to(actor).current(day).order_by("path")
+        .only("code", "name", "parent_id", "successor_id")  # build_tree reads successor_id
+    )
     nodes = flatten(build_tree(units, Counter()))
     return [(n.unit.code, f"{'— ' * n.level}{n.unit.name}") for n in nodes]
