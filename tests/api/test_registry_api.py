@@ -134,3 +134,9 @@ def test_the_web_session_also_authenticates_the_api(client_for, world):
 
 def test_api_is_read_only_here(api_for, world):
     assert api_for("viewer_a").post("/api/v1/people", {}, content_type="application/json").status_code == 405
+
+
+def test_learner_and_institution_staff_unit_scope(api_for, world):
+    assert codes(api_for("learner").get("/api/v1/units").json()) == ["00004"]
+    assert api_for("school").get("/api/v1/units").json() == {"items": [], "count": 0}
+    assert api_for("school").get("/api/v1/people").json() == {"items": [], "count": 0}
