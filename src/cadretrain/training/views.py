@@ -207,9 +207,9 @@ def attendance_save(request: HttpRequest, code: str) -> HttpResponse:
     present = []
     for key in request.POST:
         if key.startswith("att-"):
-            _, session_id, enrolment_id = key.split("-")
-            if session_id.isdigit() and enrolment_id.isdigit():
-                present.append((int(session_id), int(enrolment_id)))
+            parts = key.split("-")
+            if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+                present.append((int(parts[1]), int(parts[2])))
     return _post_and_back(request, code, lambda: services.attendance_grid_record(
         actor=actor, training_class=tc, present=present), _("Đã lưu điểm danh."))
 
@@ -232,9 +232,9 @@ def scores_save(request: HttpRequest, code: str) -> HttpResponse:
     values = {}
     for key, value in request.POST.items():
         if key.startswith("score-"):
-            _, component_id, enrolment_id = key.split("-")
-            if component_id.isdigit() and enrolment_id.isdigit():
-                values[(int(component_id), int(enrolment_id))] = value
+            parts = key.split("-")
+            if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+                values[(int(parts[1]), int(parts[2]))] = value
     return _post_and_back(request, code, lambda: services.scores_grid_record(
         actor=actor, training_class=tc, values=values), _("Đã lưu điểm."))
 
