@@ -150,9 +150,9 @@ INSTITUTIONS: list[tuple[str, str, bool]] = [
 #  weight, audience). audience: "all" | "leaders" | "commune" | "teachers" | "health".
 PROGRAMMES: list[tuple[str, str, str, str, str, str, int, str, str, float, str]] = [
     ("LLCT-CC", "Cao cấp lý luận chính trị", "POLITICAL_THEORY", "POLITICAL_THEORY", "CAO_CAP", "", 1360,
-     "lý luận chính trị; chủ nghĩa Mác - Lênin; tư tưởng Hồ Chí Minh", HCMA, 0.4, "leaders"),
+     "lý luận chính trị; chủ nghĩa Mác - Lênin; tư tưởng Hồ Chí Minh", HCMA, 0.08, "leaders"),
     ("LLCT-TC", "Trung cấp lý luận chính trị", "POLITICAL_THEORY", "POLITICAL_THEORY", "TRUNG_CAP", "", 720,
-     "lý luận chính trị; xây dựng Đảng", LHP, 1.5, "all"),
+     "lý luận chính trị; xây dựng Đảng", LHP, 0.6, "all"),
     ("LLCT-SC", "Sơ cấp lý luận chính trị", "POLITICAL_THEORY", "POLITICAL_THEORY", "SO_CAP", "", 160,
      "lý luận chính trị", LHP, 0.8, "commune"),
     ("QLNN-CV", "Bồi dưỡng kiến thức quản lý nhà nước ngạch chuyên viên", "STATE_MANAGEMENT",
@@ -160,7 +160,7 @@ PROGRAMMES: list[tuple[str, str, str, str, str, str, int, str, str, float, str]]
     ("QLNN-CVC", "Bồi dưỡng kiến thức quản lý nhà nước ngạch chuyên viên chính", "STATE_MANAGEMENT",
      "STATE_MANAGEMENT", "CHUYEN_VIEN_CHINH", "", 320, "quản lý nhà nước; hoạch định chính sách", NAPA, 1.0, "all"),
     ("QLNN-CVCC", "Bồi dưỡng kiến thức quản lý nhà nước ngạch chuyên viên cao cấp", "STATE_MANAGEMENT",
-     "STATE_MANAGEMENT", "CHUYEN_VIEN_CAO_CAP", "", 400, "quản lý nhà nước; lãnh đạo chiến lược", NAPA, 0.3, "leaders"),
+     "STATE_MANAGEMENT", "CHUYEN_VIEN_CAO_CAP", "", 400, "quản lý nhà nước; lãnh đạo chiến lược", NAPA, 0.1, "leaders"),
     ("QLNN-LDCP", "Bồi dưỡng lãnh đạo, quản lý cấp phòng", "STATE_MANAGEMENT", "", "", "", 120,
      "kỹ năng lãnh đạo; quản lý cấp phòng", NAPA, 1.2, "leaders"),
     ("QLNN-CX", "Bồi dưỡng quản lý nhà nước cho công chức cấp xã", "STATE_MANAGEMENT", "", "", "", 80,

@@ -6,13 +6,14 @@ size and day give the same data; only class dates and statuses depend on the day
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import itertools
 import random
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -22,7 +23,6 @@ from cadretrain.core.bulk import analyze, bulk_insert, reset_sequence
 from cadretrain.demo import catalogue as cat
 from cadretrain.demo.people import (
     NameMaker,
-    Person,
     assign_titles,
     base_credentials,
     build_history,
@@ -88,6 +88,28 @@ def _insert(table: str, columns: tuple[str, ...] | list[str], rows) -> int:  # t
     return bulk_insert(table, (*columns, *extra_cols), (tuple(row) + tail for row in rows))
 
 
+@contextlib.contextmanager
+def _indexes_deferred(table: str, rows_expected: int) -> Iterator[None]:
+    """On SQLite, drop the table's secondary indexes during a large load and rebuild them after:
+    building an index from the finished table is several times cheaper than updating it row by
+    row with random keys. Unique indexes are rebuilt too, so duplicates still fail the load."""
+    if connection.vendor != "sqlite" or rows_expected < 200_000:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
+            [table],
+        )
+        indexes = cursor.fetchall()
+        for name, _sql in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    with connection.cursor() as cursor:
+        for _name, sql in indexes:
+            cursor.execute(sql)
+
+
 def _stream(seed: int, name: str) -> random.Random:
     # One independent stream per phase, so a change in one phase does not reshuffle the others.
     return random.Random(f"cadretrain-demo:{seed}:{name}")
@@ -106,8 +128,9 @@ def database_has_units() -> bool:
 
 
 def generate(*, size: str = "S", seed: int = 1, today: dt.date | None = None, if_empty: bool = False,
-             log: Callable[[str], None] | None = None) -> Report:
-    """Load the demo dataset of `size` with `seed`; refuses a database that already has data."""
+             log: Callable[[str], None] | None = None, hooks: bool = True) -> Report:
+    """Load the demo dataset of `size` with `seed`; refuses a database that already has data.
+    `hooks=False` leaves out other areas' extensions (tests of the core dataset only)."""
     if size not in SIZES:
         raise DemoError(f"unknown size {size}")
     say = log or (lambda line: print(line, file=sys.stderr, flush=True))
@@ -118,13 +141,13 @@ def generate(*, size: str = "S", seed: int = 1, today: dt.date | None = None, if
     started = time.perf_counter()
     day = today or timezone.localdate()
     with transaction.atomic():
-        report = _generate(size=size, seed=seed, today=day, say=say)
+        report = _generate(size=size, seed=seed, today=day, say=say, hooks=hooks)
     report.seconds = time.perf_counter() - started
     say(f"demo: done in {report.seconds:.1f} s")
     return report
 
 
-def _generate(*, size: str, seed: int, today: dt.date, say: Callable[[str], None]) -> Report:
+def _generate(*, size: str, seed: int, today: dt.date, say: Callable[[str], None], hooks: bool) -> Report:
     n_people, n_enrolments = SIZES[size]
     counts: dict[str, int] = {}
     clock = time.perf_counter()
@@ -240,11 +263,12 @@ def _generate(*, size: str, seed: int, today: dt.date, say: Callable[[str], None
          c.status) for c in classes]))
     grants: list = []  # type: ignore[type-arg]
     rows = fill_classes(_stream(seed, "enrolments"), classes, people, pools, holdings, grants)
-    step("enrolments", _insert(
-        "training_enrolment",
-        ("id", "training_class_id", "person_id", "status", "score", "completed_on", "certificate_no",
-         "created_at"),
-        ((e[0], e[1], e[2], e[3], e[4], e[5], e[6], stamp(e[7] - dt.timedelta(days=14))) for e in rows)))
+    with _indexes_deferred("training_enrolment", n_enrolments):
+        step("enrolments", _insert(
+            "training_enrolment",
+            ("id", "training_class_id", "person_id", "status", "score", "completed_on", "certificate_no",
+             "created_at"),
+            ((e[0], e[1], e[2], e[3], e[4], e[5], e[6], stamp(e[7] - dt.timedelta(days=14))) for e in rows)))
     with connection.cursor() as cursor:
         # Seats taken, counted set-based from the rows just written.
         cursor.execute(
@@ -260,10 +284,11 @@ def _generate(*, size: str, seed: int, today: dt.date, say: Callable[[str], None
         credential_rows.append((cid, people[i].idx, prog[3], prog[4], prog[5], "", klass.end.isoformat(),
                                 issuer, number, eid))
     counts["granted_credentials"] = len(grants)
-    step("credentials", _insert(
-        "people_credential",
-        ("id", "person_id", "dimension", "level", "language", "field", "issued_on", "issuer",
-         "certificate_no", "enrolment_id"), credential_rows))
+    with _indexes_deferred("people_credential", len(credential_rows)):
+        step("credentials", _insert(
+            "people_credential",
+            ("id", "person_id", "dimension", "level", "language", "field", "issued_on", "issuer",
+             "certificate_no", "enrolment_id"), credential_rows))
     del credential_rows
 
     for table in TABLES:
@@ -274,8 +299,9 @@ def _generate(*, size: str, seed: int, today: dt.date, say: Callable[[str], None
     enrolments_rebuilt.send(sender=None)
     step("derived tables rebuilt", 1)
 
-    _run_hook("cadretrain.standards.seed", "load_seed_standards", say)
-    _run_hook("cadretrain.training.demo_extras", "generate", say, seed=seed, size=size)
+    if hooks:
+        _run_hook("cadretrain.standards.seed", "load_seed_standards", say)
+        _run_hook("cadretrain.training.demo_extras", "generate", say, seed=seed, size=size)
 
     from cadretrain.demo.users import create_demo_users
 
@@ -299,11 +325,3 @@ def _run_hook(module_name: str, function: str, say: Callable[[str], None], **kwa
     getattr(module, function)(**kwargs)
     say(f"demo: {module_name}.{function} ({time.perf_counter() - started:.1f} s)")
 
-
-def people_for_tests(size: str, seed: int) -> list[Person]:
-    """The generated people without touching the database (used by tests of the generator)."""
-    tree = build_tree()
-    people = place_people(_stream(seed, "people"), tree, SIZES[size][0])
-    assign_titles(_stream(seed, "titles"), people)
-    fill_identity(_stream(seed, "identity"), people, timezone.localdate())
-    return people

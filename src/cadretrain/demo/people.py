@@ -451,13 +451,13 @@ def base_credentials(rng: random.Random, person: Person, today: dt.date, catalog
     start = max(person.joined, age22)
     draw = rng.random()
     if person.leader:
-        llct = "CAO_CAP" if draw < 0.75 else "CU_NHAN" if draw < 0.80 else "TRUNG_CAP"
+        llct = "CAO_CAP" if draw < 0.50 else "CU_NHAN" if draw < 0.55 else "TRUNG_CAP"
     elif casual:
         llct = "SO_CAP" if draw < 0.5 else None
     elif person.category == "VIEN_CHUC":
         llct = None if draw < 0.45 else "SO_CAP" if draw < 0.65 else "TRUNG_CAP" if draw < 0.97 else "CAO_CAP"
     else:
-        llct = None if draw < 0.05 else "SO_CAP" if draw < 0.12 else "TRUNG_CAP" if draw < 0.93 else "CAO_CAP"
+        llct = None if draw < 0.05 else "SO_CAP" if draw < 0.12 else "TRUNG_CAP" if draw < 0.97 else "CAO_CAP"
     if llct and rng.random() > 0.03:  # ~3% missing the diploma on file
         if llct in ("TRUNG_CAP", "CAO_CAP", "CU_NHAN") and rng.random() < 0.7:
             sc = _years_after(rng, start, 0, 3, cap)
