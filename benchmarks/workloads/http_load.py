@@ -24,7 +24,7 @@ FULL_SWEEP = ("people_list", "person_detail", "person_gaps", "report_summary")
 
 
 def _seconds(scale: str) -> float:
-    default = {"XS": 1.0, "S": 1.0, "M": 2.0}.get(scale, 3.0)
+    default = {"XS": 1.0, "S": 2.0, "M": 2.0}.get(scale, 3.0)
     return float(os.environ.get("BENCH_HTTP_SECONDS", default))
 
 
@@ -140,7 +140,8 @@ def counters(ctx: Any) -> dict[str, Any]:
             p99 = statistics.median(r["p99_ms"] for r in runs)
             ratios = [] if name == "django_hello" else [
                 lim["django_hello"][clients]["rps"] / a[name][clients]["rps"]
-                for lim, a in zip(limits, apps, strict=False) if a[name][clients]["rps"]]
+                for lim, a in zip(limits, apps, strict=False)
+                if a[name][clients]["rps"] and lim["django_hello"][clients]["rps"]]
             ratio = statistics.median(ratios) if ratios else None
             if ratio is not None and clients == TARGET_CLIENTS:
                 headline.extend(ratios)
