@@ -60,7 +60,8 @@ class Table:
         self.extra_columns: list[str] = []
         self.extra_values: list[Any] = []
         for f in concrete:
-            if f.attname in known:
+            if f.attname in known or (f.primary_key and f.get_internal_type() in (
+                    "AutoField", "BigAutoField", "SmallAutoField")):
                 continue
             self.extra_columns.append(f.column)
             self.extra_values.append(_default(f))

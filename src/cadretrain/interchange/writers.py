@@ -14,7 +14,6 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -208,21 +207,15 @@ def _write_csv(raw: Any, header: list[str], rows: Iterator[list[Any]]) -> int:
 
 
 def _write_xlsx(target: Path, sheets: Iterator[tuple[str, list[str], Iterator[list[Any]]]]) -> dict[str, int]:
-    from openpyxl import Workbook
+    from cadretrain.interchange.xlsx import XlsxWriter
 
-    book = Workbook(write_only=True)
     counts = {}
-    for name, header, rows in sheets:
-        ws = book.create_sheet(name)
-        ws.append(header)
-        n = 0
-        for row in rows:
-            n += 1
-            if n > XLSX_MAX_ROWS:
-                raise DomainError("xlsx_too_many_rows", sheet=name, rows=f"> {XLSX_MAX_ROWS:,}")
-            ws.append([float(x) if isinstance(x, Decimal) else (x if x != "" else None) for x in row])
-        counts[name] = n
-    book.save(target)
+    with XlsxWriter(target) as book:
+        for name, header, rows in sheets:
+            try:
+                counts[name] = book.sheet(name, header, rows, max_rows=XLSX_MAX_ROWS)
+            except OverflowError:
+                raise DomainError("xlsx_too_many_rows", sheet=name, rows=f"> {XLSX_MAX_ROWS:,}") from None
     return counts
 
 

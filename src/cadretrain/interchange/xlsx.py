@@ -1,0 +1,150 @@
+"""A minimal streaming xlsx writer for exports: inline strings, numbers and dates, one pass,
+constant memory.
+
+openpyxl's write-only mode without lxml wrote ~2–5k rows/s on these machines, which would make
+the export of the L dataset (≈3.4 million rows) take many minutes; writing the sheet XML directly
+into the zip runs at the speed of string formatting. The output opens in Excel and LibreOffice
+and is read back by python-calamine and openpyxl (the tests read it with calamine)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+EPOCH = dt.date(1899, 12, 30)
+# Characters XML 1.0 forbids; Excel refuses a file that contains them.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Default Extension="xml" ContentType="application/xml"/>
+<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
+<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>
+{sheets}</Types>"""
+SHEET_TYPE = ('<Override PartName="/xl/worksheets/sheet{n}.xml" '
+              'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\n')
+ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
+</Relationships>"""
+WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<sheets>{sheets}</sheets></workbook>"""
+WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+{rels}<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
+</Relationships>"""
+STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/></numFmts>
+<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>
+<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>
+<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
+<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
+<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
+<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>
+</styleSheet>"""
+SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+              '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+              'state="frozen"/></sheetView></sheetViews><sheetData>')
+SHEET_TAIL = "</sheetData></worksheet>"
+
+
+def _letters(index: int) -> str:
+    out, index = "", index + 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+class XlsxWriter:
+    """Write sheets one after another: `with XlsxWriter(path) as book: book.sheet(name, header, rows)`."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.archive = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        self.names: list[str] = []
+
+    def __enter__(self) -> XlsxWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.close()
+        else:
+            self.archive.close()
+
+    def sheet(self, name: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *,
+              max_rows: int | None = None) -> int:
+        """Stream one sheet (header in bold); returns the number of data rows written."""
+        self.names.append(name)
+        number = len(self.names)
+        written = 0
+        cols = [_letters(i) for i in range(max(len(header), 64))]
+        with self.archive.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as raw:
+            buffer: list[str] = [SHEET_HEAD, '<row r="1">']
+            for i, title in enumerate(header):
+                buffer.append(f'<c r="{cols[i]}1" s="2" t="inlineStr"><is><t>{_xml(title)}</t></is></c>')
+            buffer.append("</row>")
+            r = 1
+            for row in rows:
+                r += 1
+                written += 1
+                if max_rows is not None and written > max_rows:
+                    raise OverflowError(name)
+                buffer.append(f'<row r="{r}">')
+                for i, value in enumerate(row):
+                    if value is None or value == "":
+                        continue
+                    ref = cols[i] if i < len(cols) else _letters(i)
+                    if isinstance(value, str):
+                        buffer.append(f'<c r="{ref}{r}" t="inlineStr"><is><t xml:space="preserve">{_xml(value)}</t></is></c>')
+                    elif isinstance(value, bool):
+                        buffer.append(f'<c r="{ref}{r}" t="inlineStr"><is><t>{"Y" if value else "N"}</t></is></c>')
+                    elif isinstance(value, (int, float, Decimal)):
+                        buffer.append(f'<c r="{ref}{r}"><v>{value}</v></c>')
+                    elif isinstance(value, dt.date):
+                        day = value.date() if isinstance(value, dt.datetime) else value
+                        buffer.append(f'<c r="{ref}{r}" s="1"><v>{(day - EPOCH).days}</v></c>')
+                    else:
+                        buffer.append(f'<c r="{ref}{r}" t="inlineStr"><is><t xml:space="preserve">{_xml(str(value))}</t></is></c>')
+                buffer.append("</row>")
+                if len(buffer) > 20_000:
+                    raw.write("".join(buffer).encode("utf-8"))
+                    buffer.clear()
+            buffer.append(SHEET_TAIL)
+            raw.write("".join(buffer).encode("utf-8"))
+        return written
+
+    def close(self) -> None:
+        n = len(self.names)
+        self.archive.writestr("[Content_Types].xml", CONTENT_TYPES.format(
+            sheets="".join(SHEET_TYPE.format(n=i) for i in range(1, n + 1))))
+        self.archive.writestr("_rels/.rels", ROOT_RELS)
+        self.archive.writestr("xl/workbook.xml", WORKBOOK.format(sheets="".join(
+            f'<sheet name="{_xml(name)}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(self.names, 1))))
+        self.archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.format(rels="".join(
+            f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            f'worksheet" Target="worksheets/sheet{i}.xml"/>\n' for i in range(1, n + 1))))
+        self.archive.writestr("xl/styles.xml", STYLES)
+        self.archive.close()
+
+
+def _xml(text: str) -> str:
+    if _FORBIDDEN.search(text):
+        text = _FORBIDDEN.sub("", text)
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
