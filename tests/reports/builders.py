@@ -146,7 +146,8 @@ def oracle_cube() -> tuple[dict, dict]:
             if st == "COMPLETED":
                 c["periods"] += r["training_class__programme__periods"]
             if st != "WITHDRAWN":
-                series = [series_of(r["training_class__programme__kind"], r["training_class__programme__grants_level"]), "ALL"]
+                kind, level = r["training_class__programme__kind"], r["training_class__programme__grants_level"]
+                series = [series_of(kind, level), "ALL", f"K:{kind}:{level}"]
                 if abroad:
                     series.append("ABROAD")
                 for s in series:

@@ -45,12 +45,13 @@ class SummaryCell(models.Model):
 
 class LearnerCell(models.Model):
     """Distinct learners (non-withdrawn) of one unit's people (or the whole city) in one year and
-    one dashboard series (a programme kind, political theory split by level, ABROAD, ALL).
+    one dashboard series (a programme kind, political theory split by level, ABROAD, ALL) or
+    one summary row ("K:<kind>:<grants_level>", the rows of `report summary`).
     Summable over units because every person belongs to exactly one current unit."""
 
     unit = models.ForeignKey("org.OrgUnit", null=True, on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()
-    series = models.CharField(max_length=24)
+    series = models.CharField(max_length=64)
     learners = models.PositiveIntegerField(default=0)
 
     class Meta:

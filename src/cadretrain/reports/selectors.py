@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from cadretrain.core.choices import ManagementTier
 from cadretrain.core.scoping import get_visible_or_404
-from cadretrain.domain.access import Actor
+from cadretrain.domain.access import Actor, Role
 from cadretrain.domain.errors import DomainError
 from cadretrain.org.models import OrgUnit
 from cadretrain.people.models import Person
@@ -82,51 +82,123 @@ def check_period(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt
 def training_summary(*, actor: Actor, date_from: dt.date | None, date_to: dt.date | None) -> dict[str, Any]:
     """The `report summary` document: classes started in the period and their (visible)
     enrolments by kind and level, abroad, management tiers, and compliance with standards."""
+    doc = summary_figures(actor=actor, date_from=date_from, date_to=date_to)
+    compliance = workforce_compliance(actor=actor, as_of=dt.date.fromisoformat(doc["to"]))
+    doc["compliance"] = {"people": compliance.people, "meeting_standards": compliance.meeting_standards}
+    return doc
+
+
+def summary_figures(*, actor: Actor, date_from: dt.date | None, date_to: dt.date | None) -> dict[str, Any]:
+    """The training figures of the summary (everything but compliance). A calendar year for a
+    city-wide or unit-scoped actor is read from the summary cube (exact distinct learners per
+    row are kept there as "K:" series); any other period from the raw rows of the period."""
     date_from, date_to = check_period(date_from, date_to)
+    year_aligned = (date_from.year == date_to.year and (date_from.month, date_from.day) == (1, 1)
+                    and (date_to.month, date_to.day) == (12, 31))
+    if year_aligned and (actor.is_city_wide or (actor.unit_path and actor.role in (Role.UNIT_OFFICER, Role.VIEWER))):
+        rows, abroad = _summary_rows_from_cube(actor, date_from.year)
+    else:
+        rows, abroad = _summary_rows_from_raw(actor, date_from, date_to)
+    return {
+        "from": date_from.isoformat(), "to": date_to.isoformat(),
+        "rows": [rows[k] for k in sorted(rows)],
+        "abroad": abroad,
+        "tiers": _tier_figures(actor, date_from, date_to),
+    }
+
+
+def _row(rows: dict[tuple[str, str], dict[str, Any]], kind: str, level: str | None) -> dict[str, Any]:
+    return rows.setdefault((kind, level or ""), {
+        "kind": kind, "level": level or None, "classes": 0, "enrolments": 0, "learners": 0, "completed": 0})
+
+
+def _summary_rows_from_raw(actor: Actor, date_from: dt.date, date_to: dt.date) -> tuple[dict, dict[str, int]]:
     classes = TrainingClass.objects.visible_to(actor).filter(start_date__gte=date_from, start_date__lte=date_to)
     enrolments = Enrolment.objects.visible_to(actor).filter(
         COUNTED, training_class__start_date__gte=date_from, training_class__start_date__lte=date_to,
     )
     rows: dict[tuple[str, str], dict[str, Any]] = {}
-
-    def row(kind: str, level: str) -> dict[str, Any]:
-        return rows.setdefault((kind, level or ""), {
-            "kind": kind, "level": level or None, "classes": 0, "enrolments": 0, "learners": 0, "completed": 0})
-
     for r in classes.order_by().values("programme__kind", "programme__grants_level").annotate(n=Count("pk")):
-        row(r["programme__kind"], r["programme__grants_level"])["classes"] = r["n"]
+        _row(rows, r["programme__kind"], r["programme__grants_level"])["classes"] = r["n"]
     for r in (
         enrolments.order_by().values("training_class__programme__kind", "training_class__programme__grants_level")
         .annotate(enrolments=Count("pk"), learners=Count("person_id", distinct=True),
                   completed=Count("pk", filter=Q(status="COMPLETED")))
     ):
-        target = row(r["training_class__programme__kind"], r["training_class__programme__grants_level"])
+        target = _row(rows, r["training_class__programme__kind"], r["training_class__programme__grants_level"])
         target.update(enrolments=r["enrolments"], learners=r["learners"], completed=r["completed"])
-
-    abroad_classes = classes.exclude(country="VN").count()
-    abroad_learners = enrolments.exclude(training_class__country="VN").values("person_id").distinct().count()
-
-    period = Q(training_class__start_date__gte=date_from, training_class__start_date__lte=date_to)
-    abroad = Enrolment.objects.filter(period, COUNTED, person=OuterRef("pk")).exclude(training_class__country="VN")
-    updated = Enrolment.objects.filter(period, person=OuterRef("pk"), status="COMPLETED",
-                                       training_class__programme__kind="KNOWLEDGE_UPDATE")
-    tiers = {t.value: {"people": 0, "trained_abroad": 0, "knowledge_updated": 0} for t in ManagementTier}
-    for r in (
-        Person.objects.visible_to(actor).employed_on(date_to).exclude(management_tier="").order_by()
-        .values("management_tier")
-        .annotate(people=Count("pk"), trained_abroad=Count("pk", filter=Q(Exists(abroad))),
-                  knowledge_updated=Count("pk", filter=Q(Exists(updated))))
-    ):
-        tiers[r["management_tier"]] = {k: r[k] for k in ("people", "trained_abroad", "knowledge_updated")}
-
-    compliance = workforce_compliance(actor=actor, as_of=date_to)
-    return {
-        "from": date_from.isoformat(), "to": date_to.isoformat(),
-        "rows": [rows[k] for k in sorted(rows)],
-        "abroad": {"classes": abroad_classes, "learners": abroad_learners},
-        "tiers": tiers,
-        "compliance": {"people": compliance.people, "meeting_standards": compliance.meeting_standards},
+    abroad = {
+        "classes": classes.exclude(country="VN").count(),
+        "learners": enrolments.exclude(training_class__country="VN").values("person_id").distinct().count(),
     }
+    return rows, abroad
+
+
+def _summary_rows_from_cube(actor: Actor, year: int) -> tuple[dict, dict[str, int]]:
+    scope = report_scope(actor=actor)
+    where_s, p_s = _scope_sql(scope, "sc")
+    where_l, p_l = _scope_sql(scope, "lc")
+    parts = [
+        f"""SELECT 'A' AS part, p.kind AS kind, p.grants_level AS lvl, CASE WHEN sc.abroad THEN 1 ELSE 0 END AS abroad,
+               SUM(sc.classes) AS classes, SUM(sc.enrolments) AS enrolments, SUM(sc.completed) AS completed
+        FROM reports_summarycell sc JOIN catalogue_programme p ON p.id = sc.programme_id
+        WHERE {where_s} AND sc.year = %s GROUP BY p.kind, p.grants_level, sc.abroad""",
+        f"""SELECT 'B', lc.series, '', 0, SUM(lc.learners), 0, 0 FROM reports_learnercell lc
+        WHERE {where_l} AND lc.year = %s AND (lc.series LIKE 'K:%%' OR lc.series = 'ABROAD') GROUP BY lc.series""",
+    ]
+    params: list[object] = [*p_s, year, *p_l, year]
+    if scope.path is not None:
+        inner, extra = _scoped_classes_inner(actor, scope, year, year)
+        flag = "CASE WHEN x.r_country <> 'VN' THEN 1 ELSE 0 END"
+        parts.append(f"""SELECT 'D', x.r_kind, x.r_level, {flag}, COUNT(*), 0, 0 FROM ({inner}) x
+            GROUP BY x.r_kind, x.r_level, {flag}""")
+        params += extra
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    abroad = {"classes": 0, "learners": 0}
+    learners: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        result = cursor.fetchall()
+    for part, kind, lvl, is_abroad, classes, enrolments, completed in result:
+        if part == "A":
+            row = _row(rows, kind, lvl)
+            row["enrolments"] += int(enrolments or 0)
+            row["completed"] += int(completed or 0)
+        if part == "A" and scope.path is None or part == "D":
+            if not (enrolments or completed or classes) and part == "A":
+                continue
+            _row(rows, kind, lvl)["classes"] += int(classes or 0)
+            if is_abroad:
+                abroad["classes"] += int(classes or 0)
+        elif part == "B":
+            learners[kind] = int(classes or 0)
+    abroad["learners"] = learners.pop("ABROAD", 0)
+    for key, n in learners.items():
+        _k, kind, lvl = key.split(":", 2)
+        _row(rows, kind, lvl)["learners"] = n
+    # Cube rows exist for withdrawn-only groups: keep only rows the raw definition would have.
+    rows = {k: r for k, r in rows.items() if r["classes"] or r["enrolments"]}
+    return rows, abroad
+
+
+def _tier_figures(actor: Actor, date_from: dt.date, date_to: dt.date) -> dict[str, dict[str, int]]:
+    """People per management tier employed at `to`, and those of them trained abroad / with a
+    completed knowledge update in the period; driven from the period's classes (start-date index)."""
+    tiers = {t.value: {"people": 0, "trained_abroad": 0, "knowledge_updated": 0} for t in ManagementTier}
+    people = Person.objects.visible_to(actor).employed_on(date_to).exclude(management_tier="")
+    for tier, n in people.order_by().values_list("management_tier").annotate(n=Count("pk")):
+        tiers[tier]["people"] = n
+    period = Enrolment.objects.filter(
+        training_class__start_date__gte=date_from, training_class__start_date__lte=date_to,
+        person__in=people.values("pk"),
+    )
+    abroad = period.filter(COUNTED).exclude(training_class__country="VN")
+    updated = period.filter(status="COMPLETED", training_class__programme__kind="KNOWLEDGE_UPDATE")
+    for key, qs in (("trained_abroad", abroad), ("knowledge_updated", updated)):
+        for tier, n in (qs.order_by().values_list("person__management_tier")
+                        .annotate(n=Count("person_id", distinct=True))):
+            tiers[tier][key] = n
+    return tiers
 
 
 def workforce_compliance(*, actor: Actor, as_of: dt.date, unit_code: str | None = None):  # type: ignore[no-untyped-def]
@@ -266,11 +338,12 @@ def dashboard(*, actor: Actor, scope: Scope, year_from: int, year_to: int, serie
     where_l, p_l = _scope_sql(scope, "lc")
     parts.append(
         f"""SELECT 'B', lc.year, lc.series, '', 0, 0, SUM(lc.learners), 0, 0, 0, 0, ''
-        FROM reports_learnercell lc WHERE {where_l} AND lc.year BETWEEN %s AND %s
+        FROM reports_learnercell lc WHERE {where_l} AND lc.year BETWEEN %s AND %s AND lc.series NOT LIKE 'K:%%'
         GROUP BY lc.year, lc.series"""
     )
     params += [*p_l, year_from, year_to]
-    # C: figures per unit of the scope (for the by-unit table), summed in the selected series.
+    # C: figures per unit of the scope (for the by-unit table), summed in the selected series;
+    # E: the names of the root and its children, which the unit rows are rolled up into.
     unit_where = "u.path LIKE %s" if scope.path else "1 = 1"
     series_filter, series_params = "", []
     if series == "ABROAD":
@@ -279,14 +352,21 @@ def dashboard(*, actor: Actor, scope: Scope, year_from: int, year_to: int, serie
         series_filter = f" AND sc.programme_id IN (SELECT p.id FROM catalogue_programme p WHERE {SERIES_SQL} = %s)"
         series_params = [series]
     parts.append(
-        f"""SELECT 'C', u.depth, u.code, u.name, 0, 0, COALESCE(SUM(sc.learners), 0),
-               COALESCE(SUM(sc.enrolments), 0), COALESCE(SUM(sc.completed), 0), 0, 0, u.path
-        FROM org_orgunit u LEFT JOIN reports_summarycell sc ON sc.unit_id = u.id
-             AND sc.year BETWEEN %s AND %s{series_filter}
-        WHERE {unit_where}
-        GROUP BY u.depth, u.code, u.name, u.path"""
+        f"""SELECT 'C', 0, '', '', 0, 0, agg.learners, agg.enrolments, agg.completed, 0, 0, u.path
+        FROM (SELECT sc.unit_id AS unit_id, SUM(sc.learners) AS learners, SUM(sc.enrolments) AS enrolments,
+                     SUM(sc.completed) AS completed
+              FROM reports_summarycell sc
+              WHERE sc.year BETWEEN %s AND %s AND sc.unit_id IS NOT NULL{series_filter}
+              GROUP BY sc.unit_id) agg
+        JOIN org_orgunit u ON u.id = agg.unit_id WHERE {unit_where}"""
     )
     params += [year_from, year_to, *series_params, *([scope.path + "%"] if scope.path else [])]
+    child_depth = scope.path.count("/") - 1 if scope.path else 1  # depth of the root's children
+    parts.append(
+        f"""SELECT 'E', u.depth, u.code, u.name, 0, 0, 0, 0, 0, 0, 0, u.path FROM org_orgunit u
+        WHERE {unit_where} AND u.depth <= %s"""
+    )
+    params += [*([scope.path + "%"] if scope.path else []), child_depth]
     # D: classes of a unit scope come from the classes themselves (a class mixes units).
     if scope.path is not None:
         classes_sql, classes_params = _scoped_classes_sql(actor, scope, year_from, year_to)
@@ -299,6 +379,7 @@ def dashboard(*, actor: Actor, scope: Scope, year_from: int, year_to: int, serie
 
     cells = board.cells
     units: dict[str, UnitFigures] = {}
+    heads: dict[str, tuple[str, str]] = {}
     for part, year, kind, lvl, abroad, classes, learners, enrolments, completed, failed, periods, path in result:
         if part == "A":
             targets = [series_of(kind, lvl), "ALL"] + (["ABROAD"] if abroad else [])
@@ -313,43 +394,57 @@ def dashboard(*, actor: Actor, scope: Scope, year_from: int, year_to: int, serie
         elif part == "B":
             cells.setdefault((int(year), kind), SeriesYear()).learners = int(learners or 0)
         elif part == "C":
-            units[path] = UnitFigures(path, kind, lvl, int(enrolments or 0), int(completed or 0), int(learners or 0))
+            units[path] = UnitFigures(path, "", "", int(enrolments or 0), int(completed or 0), int(learners or 0))
+        elif part == "E":
+            heads[path] = (kind, lvl)
         elif part == "D":
             targets = [series_of(kind, lvl), "ALL"] + (["ABROAD"] if abroad else [])
             for s in targets:
                 cells.setdefault((int(year), s), SeriesYear()).classes += int(classes or 0)
-    board.units = _roll_up_children(scope, units)
+    board.units = _roll_up_children(scope, units, heads)
     board.people = people_figures(actor=actor, scope=scope, year_to=year_to, today=today)
     return board
 
 
-def _scoped_classes_sql(actor: Actor, scope: Scope, year_from: int, year_to: int) -> tuple[str, list[object]]:
-    """Part D of the dashboard query: the scope's classes per year, kind, level and abroad,
-    compiled from the same queryset as the drill-down list so the two always agree."""
+def _scoped_classes_inner(actor: Actor, scope: Scope, year_from: int, year_to: int) -> tuple[str, list[object]]:
+    """SQL of the scope's classes in the years (r_start, r_country, r_kind, r_level), compiled
+    from the same queryset as the drill-down list so that the two always agree."""
     qs = scoped_classes(actor=actor, scope=scope).filter(
         start_date__gte=dt.date(year_from, 1, 1), start_date__lte=dt.date(year_to, 12, 31)
     ).order_by().values(r_start=F("start_date"), r_country=F("country"), r_kind=F("programme__kind"),
                         r_level=F("programme__grants_level"))
-    inner, inner_params = qs.query.sql_with_params()
+    inner, params = qs.query.sql_with_params()
+    return inner, list(params)
+
+
+def _scoped_classes_sql(actor: Actor, scope: Scope, year_from: int, year_to: int) -> tuple[str, list[object]]:
+    """Part D of the dashboard query: the scope's classes per year, kind, level and abroad."""
+    inner, params = _scoped_classes_inner(actor, scope, year_from, year_to)
     year = year_sql("x.r_start")
     abroad = "CASE WHEN x.r_country <> 'VN' THEN 1 ELSE 0 END"
     sql = f"""SELECT 'D', {year}, x.r_kind, x.r_level, {abroad}, COUNT(*), 0, 0, 0, 0, 0, ''
         FROM ({inner}) x GROUP BY {year}, x.r_kind, x.r_level, {abroad}"""
-    return sql, list(inner_params)
+    return sql, params
 
 
-def _roll_up_children(scope: Scope, units: dict[str, UnitFigures]) -> list[UnitFigures]:
+def _roll_up_children(scope: Scope, units: dict[str, UnitFigures],
+                      heads: dict[str, tuple[str, str]]) -> list[UnitFigures]:
     """Unit rows summed into the scope root's children (people of the root unit itself stay on
     the root's row). City-wide, the root is the top unit (the city)."""
-    if not units:
-        return []
-    target_depth = (scope.path.count("/") - 1 if scope.path else 1) + 1  # ids in a child's path
+    target = (scope.path.count("/") - 1 if scope.path else 1) + 1  # ids in a child's path
     out: dict[str, UnitFigures] = {}
     for path, fig in units.items():
-        ids = [x for x in path.split("/") if x]
-        key = "/" + "/".join(ids[:target_depth]) + "/"
-        head = units.get(key)
-        agg = out.setdefault(key, UnitFigures(key, head.code if head else "", head.name if head else ""))
+        cut = 0
+        for _ in range(target):  # the prefix up to the target-th id, without splitting
+            nxt = path.find("/", cut + 1)
+            if nxt < 0:
+                break
+            cut = nxt
+        key = path[: cut + 1]
+        agg = out.get(key)
+        if agg is None:
+            code, name = heads.get(key, ("", ""))
+            agg = out[key] = UnitFigures(key, code, name)
         agg.enrolments += fig.enrolments
         agg.completed += fig.completed
         agg.learners_sum += fig.learners_sum

@@ -37,6 +37,10 @@ SERIES_SQL = (
 )
 
 
+# The summary row of a programme: "K:<kind>:<grants_level>" (|| concatenates on both backends).
+KEY_SQL = "('K:' || p.kind || ':' || p.grants_level)"
+
+
 def year_sql(column: str = "c.start_date") -> str:
     """SQL for the calendar year of a date column (params are always passed, so %% is %)."""
     if connection.vendor == "postgresql":
@@ -88,16 +92,18 @@ def _insert_unit_cells(cursor, where: str, params: list[object]) -> None:  # typ
         GROUP BY pe.unit_id, {year}, c.programme_id, {abroad}""",
         params,
     )
-    # Each non-withdrawn enrolment counts once in its kind's series, once in ALL and, abroad,
-    # once in ABROAD: a three-row constant table multiplies the rows in a single scan.
+    # Each non-withdrawn enrolment counts once in its kind's series, once in ALL, abroad once in
+    # ABROAD, and once in its summary row (kind and level): a four-row constant table multiplies
+    # the rows in a single scan.
     cursor.execute(
         f"""INSERT INTO reports_learnercell (unit_id, year, series, learners)
         SELECT unit_id, year, series, COUNT(DISTINCT person_id) FROM (
             SELECT pe.unit_id AS unit_id, {year} AS year, e.person_id AS person_id,
                    CASE s.k WHEN 1 THEN {SERIES_SQL} WHEN 2 THEN 'ALL'
-                        ELSE CASE WHEN {abroad} THEN 'ABROAD' END END AS series
+                        WHEN 3 THEN CASE WHEN {abroad} THEN 'ABROAD' END
+                        ELSE {KEY_SQL} END AS series
             {FROM_RAW}
-            CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3) s
+            CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) s
             WHERE e.status <> 'WITHDRAWN' AND {where}
         ) x WHERE series IS NOT NULL
         GROUP BY unit_id, year, series""",
