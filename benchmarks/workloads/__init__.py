@@ -10,6 +10,9 @@ A module ``benchmarks/workloads/<name>.py`` defines:
     Scales it supports, e.g. ``("XS", "S", "M")``; default: all of XS, S, M, L, XL.
 ``MAX_PAIRS: int`` (optional)
     Caps the number of (limit, app) pairs for an expensive workload (never below 3 is advised).
+``ORDER: int`` (optional, default 50)
+    Workloads run by ascending ORDER, then name. Workloads that write to the product DB
+    (contention: 90) run last so that the others see the dataset as generated.
 ``setup(ctx) -> None`` (optional)
     Untimed preparation: export tables, build files, warm caches. Runs once, before the pairs.
     Raise ``benchmarks.workloads.Unavailable("reason")`` when the product feature the workload
@@ -46,7 +49,9 @@ that measures something else (HTTP throughput) may return a dict with a ``"metri
                  catalogue_programme, training_trainingclass, training_enrolment,
                  training_personyearperiods and all ``standards_*`` and ``reports_*`` tables
                  present (exported once from the product DB, outside any timed region;
-                 ``ctx.duck_threads(n)`` sets DuckDB's thread count)
+                 ``ctx.duck_threads(n)`` sets DuckDB's thread count). The runner exports
+                 afresh before the first pair of every workload whose source mentions
+                 ``.duck``, so the export is never timed and never stale
     ``tmp``      a ``pathlib.Path`` for scratch files (removed after the run)
     ``django``   the ``django`` module, already set up against the dataset DB (a fresh copy of
                  the cached dataset for this run: workloads may write)
@@ -94,4 +99,4 @@ def discover(only: list[str] | None = None) -> list[ModuleType]:
         if only and name not in only and info.name not in only:
             continue
         modules.append(module)
-    return modules
+    return sorted(modules, key=lambda m: (getattr(m, "ORDER", 50), m.NAME))

@@ -23,6 +23,7 @@ from benchmarks import server as srv
 from benchmarks.workloads import Unavailable
 
 NAME = "contention"
+ORDER = 90  # writes enrolments and rewrites people: after the read-only workloads
 MAX_PAIRS = 3
 # requests, capacity, clients, people rows rewritten by the concurrent import: bounded so that
 # `make bench SCALE=S` stays within minutes on a shared 2-core box.
@@ -181,6 +182,7 @@ def app(ctx: Any) -> dict:
             [*datasets.CADRETRAIN, "import_workbook", dirs[pair], "--json", "--skip-checks"],
             env=datasets.product_env(ctx.database_url), cwd=datasets.ROOT, stdout=log,
             stderr=subprocess.STDOUT)
+        ctx.state["race_importer"] = importer
         imp_start = time.perf_counter()
         time.sleep(1.0)  # let the importer start and parse before the race begins
     race_start = time.perf_counter()
@@ -253,6 +255,10 @@ def counters(ctx: Any) -> dict[str, Any]:
 
 
 def teardown(ctx: Any) -> None:
+    importer = ctx.state.pop("race_importer", None)
+    if importer is not None and importer.poll() is None:
+        importer.terminate()
+        importer.wait(timeout=30)
     server = ctx.state.pop("race_server", None)
     if server is not None:
         server.stop()

@@ -4,6 +4,7 @@ PostgreSQL COPY), table by table. Reports rows/s of both and the ratio."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -59,6 +60,10 @@ def _dump_pg(dbname: str) -> dict[str, tuple[list[str], list[tuple]]]:
             cur = con.execute(f'SELECT * FROM "{table}"')
             rows = cur.fetchall()
             if rows:
+                # JSON columns come back as dicts/lists; COPY's text format wants their text.
+                if any(isinstance(v, dict | list) for v in rows[0]):
+                    rows = [tuple(json.dumps(v) if isinstance(v, dict | list) else v for v in row)
+                            for row in rows]
                 out[table] = ([c.name for c in cur.description], rows)
         return out
 

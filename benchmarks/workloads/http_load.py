@@ -16,6 +16,7 @@ from typing import Any
 from benchmarks import server as srv
 
 NAME = "http_load"
+ORDER = 80  # long and CPU-pinned: after the in-process workloads
 MAX_PAIRS = 3
 CONCURRENCY = (1, 10, 16, 50)
 TARGET_CLIENTS = 16
