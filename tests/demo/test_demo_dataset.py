@@ -223,3 +223,14 @@ def test_loading_into_a_populated_database_is_refused(demo):
     with pytest.raises(CommandError, match="đã có dữ liệu"):
         call_command("demo", size="XS", stdout=StringIO(), stderr=StringIO())
     assert Person.objects.count() == before
+
+
+def test_the_catalogue_has_every_kind_of_programme_and_partners_abroad(demo):
+    from cadretrain.catalogue.models import Institution
+    from cadretrain.core.choices import ProgrammeKind
+
+    assert set(Programme.objects.values_list("kind", flat=True)) == set(ProgrammeKind.values)
+    assert Programme.objects.get(code="LLCT-CC").grants_level == "CAO_CAP"
+    assert Programme.objects.get(code="LLCT-TC").grants_level == "TRUNG_CAP"
+    partners = set(Institution.objects.filter(is_partner=True).values_list("country", flat=True))
+    assert {"SG", "CN", "KR", "FR"} <= partners
