@@ -119,11 +119,16 @@ def _sqlite_build(target: Path, *, scale: str | None, seed: int) -> str:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{building}{suffix}").unlink(missing_ok=True)
     url = sqlite_url(building)
-    run_command([*CADRETRAIN, "migrate", "--noinput", "--skip-checks", "-v", "0"], url)
-    generator = "empty (migrated)"
-    if scale is not None:
-        generator, _ = generate(url, scale, seed)
-    _sqlite_checkpoint(building)
+    try:
+        run_command([*CADRETRAIN, "migrate", "--noinput", "--skip-checks", "-v", "0"], url)
+        generator = "empty (migrated)"
+        if scale is not None:
+            generator, _ = generate(url, scale, seed)
+        _sqlite_checkpoint(building)
+    except BaseException:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{building}{suffix}").unlink(missing_ok=True)
+        raise
     building.rename(target)
     target.with_suffix(".generator").write_text(generator)
     return generator
@@ -150,7 +155,13 @@ def sqlite_cached(scale: str | None, seed: int) -> tuple[Path, str, bool]:
     if target.exists():
         gen = target.with_suffix(".generator")
         return target, gen.read_text() if gen.exists() else "cached", False
-    return target, _sqlite_build(target, scale=scale, seed=seed), True
+    generator = _sqlite_build(target, scale=scale, seed=seed)
+    # Older datasets of this scale and seed belong to an older schema: drop them.
+    for stale in CACHE_DIR.glob(f"{scale or 'empty'}-*-{seed if scale else 0}.sqlite3"):
+        if stale != target:
+            stale.unlink(missing_ok=True)
+            stale.with_suffix(".generator").unlink(missing_ok=True)
+    return target, generator, True
 
 
 def sqlite_copy(source: Path, dest: Path) -> Path:
