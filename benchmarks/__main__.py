@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--update-baseline", action="store_true",
                      help="store this run's median ratios in benchmarks/baseline.json")
     sub.add_parser("list", help="list the discovered workloads")
+    cmp_ = sub.add_parser("compare", help="growth between two result files (smaller scale first)")
+    cmp_.add_argument("paths", nargs=2)
     return parser
 
 
@@ -48,6 +50,49 @@ def _setup_django(database_url: str) -> None:
     # Whitenoise warns once that collectstatic has not run: the API benchmarks serve no files.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     django.setup()
+
+
+def _dataset_rows() -> dict[str, int]:
+    """Row counts of the main tables: the size axis for the complexity comparison."""
+    from django.db import connection
+
+    out = {}
+    present = set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        for table in ("people_person", "org_orgunit", "training_trainingclass",
+                      "training_enrolment", "people_credential"):
+            if table in present:
+                cursor.execute(f"SELECT COUNT(*) FROM {table}")
+                out[table] = cursor.fetchone()[0]
+    return out
+
+
+def compare(paths: list[str]) -> int:
+    """Growth of each workload's app time between two result files (e.g. M then L): the time
+    ratio against the data ratio; an exponent above ~1.15 means super-linear cost."""
+    import json
+    import math
+
+    small, large = (json.loads(Path(p).read_text()) for p in paths)
+    n_small = small["dataset"].get("rows", {}).get("training_enrolment") or 1
+    n_large = large["dataset"].get("rows", {}).get("training_enrolment") or 1
+    data_ratio = n_large / n_small
+    print(f"{small['scale']} → {large['scale']} on {large['db']}: enrolments ×{data_ratio:.1f} "
+          f"({n_small:,} → {n_large:,})")
+    print("| workload | app s (small) | app s (large) | time ratio | exponent | ratio app/limit small → large |")
+    print("|---|---|---|---|---|---|")
+    by_name = {w["name"]: w for w in small["workloads"]}
+    for w in large["workloads"]:
+        s = by_name.get(w["name"])
+        if not s or "app_seconds" not in s or "app_seconds" not in w:
+            continue
+        t_small, t_large = s["app_seconds"]["median"], w["app_seconds"]["median"]
+        growth = t_large / t_small if t_small else float("nan")
+        exponent = math.log(growth) / math.log(data_ratio) if data_ratio > 1 and growth > 0 else float("nan")
+        flag = " ⚠ super-linear" if exponent > 1.15 else ""
+        print(f"| {w['name']} | {t_small:.3g} | {t_large:.3g} | {growth:.2f} | {exponent:.2f}{flag} "
+              f"| {s['ratio']['median']:.3g} → {w['ratio']['median']:.3g} |")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         harness.log(f"dataset {info['source']} ({info['generator']}; "
                     f"{'built' if info['built'] else 'cached'}, {info['prepare_seconds']:.1f} s)")
         _setup_django(str(info["database_url"]))
+        info["rows"] = _dataset_rows()
         modules = discover(only)
         ctx = harness.Context(scale=args.scale, db=args.db, seed=args.seed, tmp=tmp,
                               database_url=str(info["database_url"]), repeat=repeat,
@@ -136,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         for module in discover():
             print(f"{module.NAME}\t{getattr(module, 'SCALES', harness.ALL_SCALES)}\t{module.__name__}")
         return 0
+    if args.cmd == "compare":
+        return compare(args.paths)
     return run(args)
 
 

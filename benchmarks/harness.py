@@ -409,7 +409,9 @@ def markdown(run: dict[str, Any]) -> str:
         f"Load average {run['load_start']} at start, {run['load_end']} at end"
         + (" — **noisy run** (start > 1.5): compare ratios only." if run["noisy"] else "."),
         f"Dataset: {run['dataset']['source']} ({run['dataset']['generator']}); "
-        f"{run['repeat']} interleaved limit/app pairs per workload.",
+        f"{run['repeat']} interleaved limit/app pairs per workload"
+        + (" (fewer where a workload caps them)." if run["repeat"] > 3 else "."),
+        "Rows: " + ", ".join(f"{k} {v:,}" for k, v in run["dataset"].get("rows", {}).items()) + ".",
         "",
         "| workload | status | app median s | limit median s | ratio app/limit (median, min–max) "
         "| app p95 s | queries app/limit | peak MB app/limit |",
