@@ -1,0 +1,417 @@
+"""Who goes to which class: allocate class seats and a budget to people with gaps so that the
+most priority-weighted gaps are closed.
+
+Model. Each person takes at most one class of this allocation; an arc (person, class, value)
+says the class closes some of the person's gaps, `value` being their summed priority weights.
+Hard constraints: class seats, the budget (sum of seat costs), a per-unit quota of people, no
+full-time class overlapping a full-time class the person already attends, and no more than
+`away_limit[unit]` people of a unit away in full-time classes at any one time.
+
+Method (reference/performance.md §3.7, §4.5): the budget is priced into an OR-Tools min-cost
+flow (source → unit [quota] → person [1] → class [seats] → sink) with profit `value − λ·cost`;
+λ is bisected until the flow fits the budget. Every λ gives a Lagrangian upper bound
+`flow(λ) + λ·budget`; the smallest one is the LP bound of the seats-quota-budget relaxation and
+is shown as the quality certificate (it ignores the away limit, so it is still an upper bound).
+The flow at the feasible λ is then repaired for the away limit and filled greedily with what
+budget and seats remain. Deterministic: same input, same output. Pure: numpy and OR-Tools only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A class with free seats: `cost` per seat, `start`/`end` as day ordinals."""
+
+    key: str
+    seats: int
+    cost: int
+    start: int
+    end: int
+    full_time: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A person with gaps; `busy` are the (start, end) of full-time classes already attended."""
+
+    key: str
+    unit: str
+    busy: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(slots=True)
+class Problem:
+    people: Sequence[Candidate]
+    offers: Sequence[Offer]
+    arc_person: np.ndarray  # int, index into people
+    arc_offer: np.ndarray  # int, index into offers
+    arc_value: np.ndarray  # float > 0
+    budget: int | None = None
+    unit_quota: dict[str, int] = field(default_factory=dict)
+    away_limit: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_arcs(cls, people: Sequence[Candidate], offers: Sequence[Offer],
+                  arcs: Iterable[tuple[int, int, float]], **kw: object) -> Problem:
+        rows = list(arcs)
+        return cls(people, offers,
+                   np.array([a[0] for a in rows], dtype=np.int64),
+                   np.array([a[1] for a in rows], dtype=np.int64),
+                   np.array([a[2] for a in rows], dtype=np.float64), **kw)  # type: ignore[arg-type]
+
+
+@dataclass(slots=True)
+class Allocation:
+    """The proposal: person index → offer index, its value, cost, the bound and the reasons."""
+
+    assignment: dict[int, int]
+    objective: float
+    cost: int
+    bound: float
+    greedy_objective: float
+    reasons: dict[int, str]
+    lam: float = 0.0
+
+    @property
+    def quality(self) -> float:
+        return self.objective / self.bound if self.bound > 0 else 1.0
+
+
+# Reasons a person was or was not placed (codes; the interfaces translate them).
+PLACED = "placed"
+NO_ELIGIBLE_CLASS = "no_eligible_class"
+BUSY = "busy"
+CLASSES_FULL = "classes_full"
+OVER_BUDGET = "over_budget"
+UNIT_QUOTA = "unit_quota"
+UNIT_AWAY = "unit_away"
+LOWER_PRIORITY = "lower_priority"
+
+
+def _clash(busy: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s <= end and start <= e for s, e in busy)
+
+
+def usable_arcs(problem: Problem) -> np.ndarray:
+    """Mask of arcs that can be used at all: positive value, seats, no clash with a full-time
+    class the person already attends."""
+    seats = np.array([o.seats for o in problem.offers], dtype=np.int64)
+    mask = (problem.arc_value > 0) & (seats[problem.arc_offer] > 0) if len(problem.offers) else \
+        np.zeros(problem.arc_value.shape, dtype=bool)
+    busy_people = [i for i, p in enumerate(problem.people) if p.busy]
+    if busy_people:
+        busy_set = set(busy_people)
+        for k in np.nonzero(mask)[0].tolist():
+            p = int(problem.arc_person[k])
+            if p in busy_set:
+                o = problem.offers[int(problem.arc_offer[k])]
+                if o.full_time and _clash(problem.people[p].busy, o.start, o.end):
+                    mask[k] = False
+    return mask
+
+
+# --- feasibility bookkeeping shared by greedy, repair and audit -----------------------------
+
+class _State:
+    def __init__(self, problem: Problem) -> None:
+        self.p = problem
+        self.seats = [o.seats for o in problem.offers]
+        self.budget_left = problem.budget
+        self.unit_count: dict[str, int] = defaultdict(int)
+        self.unit_offers: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        self.assignment: dict[int, int] = {}
+
+    def blocker(self, person: int, offer: int) -> str | None:
+        """Why `person` cannot take a seat in `offer` now (None when it can)."""
+        p, o = self.p.people[person], self.p.offers[offer]
+        if person in self.assignment:
+            return "assigned"
+        if self.seats[offer] <= 0:
+            return CLASSES_FULL
+        if self.budget_left is not None and o.cost > self.budget_left:
+            return OVER_BUDGET
+        quota = self.p.unit_quota.get(p.unit)
+        if quota is not None and self.unit_count[p.unit] >= quota:
+            return UNIT_QUOTA
+        limit = self.p.away_limit.get(p.unit)
+        if limit is not None and o.full_time and self.away_peak(p.unit, o.start, o.end) + 1 > limit:
+            return UNIT_AWAY
+        return None
+
+    def away_peak(self, unit: str, start: int, end: int) -> int:
+        """Most people of `unit` away at one moment within [start, end] (full-time classes)."""
+        offers = self.unit_offers.get(unit)
+        if not offers:
+            return 0
+        inside = [(self.p.offers[k], n) for k, n in offers.items()
+                  if self.p.offers[k].start <= end and start <= self.p.offers[k].end]
+        if not inside:
+            return 0
+        points = {start} | {o.start for o, _ in inside if o.start >= start}
+        return max(sum(n for o, n in inside if o.start <= t <= o.end) for t in points)
+
+    def add(self, person: int, offer: int) -> None:
+        p, o = self.p.people[person], self.p.offers[offer]
+        self.assignment[person] = offer
+        self.seats[offer] -= 1
+        if self.budget_left is not None:
+            self.budget_left -= o.cost
+        self.unit_count[p.unit] += 1
+        if o.full_time:
+            self.unit_offers[p.unit][offer] += 1
+
+
+def _value_of(problem: Problem, mask: np.ndarray) -> dict[tuple[int, int], float]:
+    idx = np.nonzero(mask)[0]
+    return {(int(problem.arc_person[k]), int(problem.arc_offer[k])): float(problem.arc_value[k]) for k in idx}
+
+
+def _fill(problem: Problem, state: _State, mask: np.ndarray) -> None:
+    """Greedy pass: usable arcs by value per cost (free seats first), highest value, then index."""
+    idx = np.nonzero(mask)[0]
+    if idx.size == 0:
+        return
+    value = problem.arc_value[idx]
+    cost = np.array([problem.offers[int(o)].cost for o in problem.arc_offer[idx]], dtype=np.float64)
+    ratio = np.where(cost > 0, value / np.maximum(cost, 1.0), np.inf)
+    order = idx[np.lexsort((idx, -value, -ratio))]
+    for k in order.tolist():
+        person, offer = int(problem.arc_person[k]), int(problem.arc_offer[k])
+        if person not in state.assignment and state.blocker(person, offer) is None:
+            state.add(person, offer)
+
+
+def greedy(problem: Problem) -> dict[int, int]:
+    """The floor: value-per-cost greedy under every hard constraint."""
+    state = _State(problem)
+    _fill(problem, state, usable_arcs(problem))
+    return state.assignment
+
+
+# --- Lagrangian-priced min-cost flow ---------------------------------------------------------
+
+def _flow(problem: Problem, mask: np.ndarray, lam: float, scale: float) -> tuple[np.ndarray, float, int]:
+    """Max-profit capacity-and-quota assignment for profit value − λ·cost. Returns the chosen arc
+    indices, their exact profit sum and their cost."""
+    from ortools.graph.python import min_cost_flow
+
+    idx = np.nonzero(mask)[0]
+    cost = np.array([o.cost for o in problem.offers], dtype=np.float64)
+    profit = problem.arc_value[idx] - lam * cost[problem.arc_offer[idx]]
+    keep = profit > 0
+    idx, profit = idx[keep], profit[keep]
+    if idx.size == 0:
+        return idx, 0.0, 0
+    units = sorted({problem.people[int(p)].unit for p in np.unique(problem.arc_person[idx])})
+    unit_id = {u: i for i, u in enumerate(units)}
+    n_people, _n_offers, n_units = len(problem.people), len(problem.offers), len(units)
+    source, sink = 0, 1
+    unit_node = 2
+    person_node = unit_node + n_units
+    offer_node = person_node + n_people
+    people_used = np.unique(problem.arc_person[idx])
+    offers_used = np.unique(problem.arc_offer[idx])
+    supply = int(people_used.size)
+
+    starts = [np.full(n_units, source), np.full(people_used.size, 0), problem.arc_person[idx] + person_node,
+              offers_used + offer_node, np.array([source])]
+    person_unit = np.array([unit_id[problem.people[int(p)].unit] for p in people_used], dtype=np.int64)
+    starts[1] = person_unit + unit_node
+    ends = [np.arange(n_units) + unit_node, people_used + person_node, problem.arc_offer[idx] + offer_node,
+            np.full(offers_used.size, sink), np.array([sink])]
+    quotas = np.array([min(problem.unit_quota.get(u, supply), supply) for u in units], dtype=np.int64)
+    seats = np.array([problem.offers[int(o)].seats for o in offers_used], dtype=np.int64)
+    caps = [quotas, np.ones(people_used.size, dtype=np.int64), np.ones(idx.size, dtype=np.int64),
+            seats, np.array([supply])]
+    costs = [np.zeros(n_units, dtype=np.int64), np.zeros(people_used.size, dtype=np.int64),
+             -np.rint(profit * scale).astype(np.int64), np.zeros(offers_used.size, dtype=np.int64),
+             np.zeros(1, dtype=np.int64)]
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    arcs = smcf.add_arcs_with_capacity_and_unit_cost(
+        np.concatenate(starts), np.concatenate(ends), np.concatenate(caps), np.concatenate(costs))
+    smcf.set_nodes_supplies(np.array([source, sink]), np.array([supply, -supply]))
+    status = smcf.solve()
+    if status != smcf.OPTIMAL:  # pragma: no cover - the network is always feasible (bypass arc)
+        raise RuntimeError(f"min cost flow failed: {status}")
+    first = n_units + people_used.size
+    flows = smcf.flows(arcs[first : first + idx.size])
+    chosen = idx[flows > 0]
+    return chosen, float(profit[flows > 0].sum()), int(cost[problem.arc_offer[chosen]].sum())
+
+
+def solve(problem: Problem, *, iterations: int = 14) -> Allocation:
+    """The proposal with its certificate (see the module docstring)."""
+    mask = usable_arcs(problem)
+    max_value = float(problem.arc_value[mask].max()) if mask.any() else 1.0
+    scale = 1e6 / max_value
+    # Rounding profits to integers can mislead the flow by at most 0.5/scale per chosen arc.
+    slack = 0.5 / scale * len(problem.people)
+
+    chosen, profit, cost = _flow(problem, mask, 0.0, scale)
+    bound = profit + slack
+    lam_used = 0.0
+    if problem.budget is not None and cost > problem.budget:
+        costs = np.array([o.cost for o in problem.offers], dtype=np.float64)
+        arc_cost = costs[problem.arc_offer[mask]]
+        positive = arc_cost > 0
+        lo = 0.0
+        hi = float((problem.arc_value[mask][positive] / arc_cost[positive]).max()) if positive.any() else 0.0
+        best = None
+        for _ in range(iterations):
+            mid = (lo + hi) / 2
+            ch, pr, co = _flow(problem, mask, mid, scale)
+            bound = min(bound, pr + mid * problem.budget + slack)
+            if co > problem.budget:
+                lo = mid
+            else:
+                hi, best = mid, ch
+        if best is None:
+            best, pr, _co = _flow(problem, mask, hi, scale)
+            bound = min(bound, pr + hi * problem.budget + slack)
+        chosen, lam_used = best, hi
+
+    # Repair: take the flow's arcs by value (highest first) under every hard constraint, then
+    # fill what seats and budget remain greedily.
+    state = _State(problem)
+    order = chosen[np.lexsort((chosen, -problem.arc_value[chosen]))] if chosen.size else chosen
+    for k in order.tolist():
+        person, offer = int(problem.arc_person[k]), int(problem.arc_offer[k])
+        if state.blocker(person, offer) is None:
+            state.add(person, offer)
+    _fill(problem, state, mask)
+
+    greedy_assignment = greedy(problem)
+    values = _value_of(problem, mask)
+    greedy_value = sum(values[(p, o)] for p, o in greedy_assignment.items())
+    objective = sum(values[(p, o)] for p, o in state.assignment.items())
+    assignment = state.assignment
+    if greedy_value > objective:  # never worse than the floor
+        assignment, objective = greedy_assignment, greedy_value
+        state = _State(problem)
+        for p, o in sorted(assignment.items()):
+            state.add(p, o)
+    total_cost = sum(problem.offers[o].cost for o in assignment.values())
+    return Allocation(
+        assignment=dict(sorted(assignment.items())), objective=objective, cost=total_cost,
+        bound=max(bound, objective), greedy_objective=greedy_value,
+        reasons=explain(problem, state, mask), lam=lam_used,
+    )
+
+
+def explain(problem: Problem, state: _State, mask: np.ndarray) -> dict[int, str]:
+    """A reason code per person: placed, or the first constraint that kept them out."""
+    arcs_of: dict[int, list[int]] = defaultdict(list)
+    for k in range(problem.arc_person.size):
+        arcs_of[int(problem.arc_person[k])].append(k)
+    reasons: dict[int, str] = {}
+    for person in range(len(problem.people)):
+        if person in state.assignment:
+            reasons[person] = PLACED
+            continue
+        ks = [k for k in arcs_of.get(person, []) if problem.arc_value[k] > 0]
+        if not ks:
+            reasons[person] = NO_ELIGIBLE_CLASS
+            continue
+        usable = [k for k in ks if mask[k]]
+        if not usable:
+            reasons[person] = BUSY
+            continue
+        found = {state.blocker(person, int(problem.arc_offer[k])) for k in usable}
+        for code in (UNIT_QUOTA, UNIT_AWAY, OVER_BUDGET, CLASSES_FULL):
+            if code in found:
+                reasons[person] = code
+                break
+        else:
+            reasons[person] = LOWER_PRIORITY
+    return reasons
+
+
+def audit(problem: Problem, pairs: Iterable[tuple[int, int]]) -> list[tuple[str, dict[str, object]]]:
+    """Every hard constraint an allocation (person index, offer index pairs) breaks."""
+    problems: list[tuple[str, dict[str, object]]] = []
+    eligible = {(int(p), int(o)) for p, o in zip(problem.arc_person.tolist(), problem.arc_offer.tolist(),
+                                                  strict=True)}
+    seen: set[int] = set()
+    per_offer: dict[int, int] = defaultdict(int)
+    per_unit: dict[str, int] = defaultdict(int)
+    by_unit_offer: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    total = 0
+    for person, offer in pairs:
+        p, o = problem.people[person], problem.offers[offer]
+        if person in seen:
+            problems.append(("allocation_one_class", {"person": p.key}))
+        seen.add(person)
+        if (person, offer) not in eligible:
+            problems.append(("allocation_unknown", {"value": f"{p.key}→{o.key}"}))
+        if o.full_time and _clash(p.busy, o.start, o.end):
+            problems.append(("allocation_time_clash", {"person": p.key}))
+        per_offer[offer] += 1
+        per_unit[p.unit] += 1
+        if o.full_time:
+            by_unit_offer[p.unit][offer] += 1
+        total += o.cost
+    for offer, n in per_offer.items():
+        if n > problem.offers[offer].seats:
+            problems.append(("allocation_capacity", {"klass": problem.offers[offer].key}))
+    if problem.budget is not None and total > problem.budget:
+        problems.append(("allocation_budget", {"cost": total, "budget": problem.budget}))
+    for unit, n in per_unit.items():
+        quota = problem.unit_quota.get(unit)
+        if quota is not None and n > quota:
+            problems.append(("allocation_unit_quota", {"unit": unit, "limit": quota}))
+    for unit, offers in by_unit_offer.items():
+        limit = problem.away_limit.get(unit)
+        if limit is None:
+            continue
+        points = {problem.offers[k].start for k in offers}
+        peak = max(sum(n for k, n in offers.items()
+                       if problem.offers[k].start <= t <= problem.offers[k].end) for t in points)
+        if peak > limit:
+            problems.append(("allocation_unit_away", {"unit": unit, "limit": limit}))
+    return problems
+
+
+def lp_bound(problem: Problem) -> float:
+    """Exact LP relaxation (seats, budget, quota, one class per person, away limit at class
+    starts) with OR-Tools GLOP: the independent check of the certificate, for tests and the
+    benchmark limit at small and medium sizes."""
+    from ortools.linear_solver import pywraplp
+
+    mask = usable_arcs(problem)
+    idx = np.nonzero(mask)[0]
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    x = [solver.NumVar(0.0, 1.0, "") for _ in idx]
+    by_person: dict[int, list[int]] = defaultdict(list)
+    by_offer: dict[int, list[int]] = defaultdict(list)
+    by_unit: dict[str, list[int]] = defaultdict(list)
+    for j, k in enumerate(idx.tolist()):
+        p, o = int(problem.arc_person[k]), int(problem.arc_offer[k])
+        by_person[p].append(j)
+        by_offer[o].append(j)
+        by_unit[problem.people[p].unit].append(j)
+    for js in by_person.values():
+        solver.Add(sum(x[j] for j in js) <= 1)
+    for o, js in by_offer.items():
+        solver.Add(sum(x[j] for j in js) <= problem.offers[o].seats)
+    for u, js in by_unit.items():
+        if u in problem.unit_quota:
+            solver.Add(sum(x[j] for j in js) <= problem.unit_quota[u])
+        if u in problem.away_limit:
+            full = [j for j in js if problem.offers[int(problem.arc_offer[idx[j]])].full_time]
+            for t in {problem.offers[int(problem.arc_offer[idx[j]])].start for j in full}:
+                at = [j for j in full if problem.offers[int(problem.arc_offer[idx[j]])].start <= t
+                      <= problem.offers[int(problem.arc_offer[idx[j]])].end]
+                solver.Add(sum(x[j] for j in at) <= problem.away_limit[u])
+    if problem.budget is not None:
+        solver.Add(sum(x[j] * problem.offers[int(problem.arc_offer[k])].cost for j, k in enumerate(idx.tolist()))
+                   <= problem.budget)
+    solver.Maximize(sum(x[j] * float(problem.arc_value[k]) for j, k in enumerate(idx.tolist())))
+    solver.Solve()
+    return float(solver.Objective().Value())

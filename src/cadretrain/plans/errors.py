@@ -1,0 +1,38 @@
+"""Vietnamese messages for the plans app's error codes (merged by cadretrain.core.errors)."""
+
+from django.utils.translation import gettext_lazy as _
+
+MESSAGES = {
+    "trainingplan_not_found": _("Không tìm thấy kế hoạch."),
+    "planitem_not_found": _("Không tìm thấy nội dung kế hoạch."),
+    "allocationrun_not_found": _("Không tìm thấy phương án phân bổ."),
+    "plan_invalid_transition": _("Không thể thực hiện thao tác {action} khi kế hoạch đang ở trạng thái {status}."),
+    "plan_not_allowed": _("Bạn không có quyền thao tác trên kế hoạch này."),
+    "plan_own_unit": _("Không được tự phê duyệt kế hoạch của đơn vị mình."),
+    "plan_not_in_chain": _("Chỉ đơn vị cấp trên hoặc quản trị thành phố được phê duyệt kế hoạch này."),
+    "plan_changed_concurrently": _("Kế hoạch vừa được người khác thay đổi; vui lòng tải lại trang."),
+    "plan_locked": _("Kế hoạch đã trình hoặc đã phê duyệt, không thể sửa."),
+    "plan_exists": _("Đơn vị đã có kế hoạch năm {year}."),
+    "plan_budget_mismatch": _("Các nguồn kinh phí ({lines}) không khớp tổng kinh phí ({total})."),
+    "plan_budget_negative": _("Kinh phí không được âm."),
+    "plan_children_not_approved": _("Còn {count} kế hoạch của đơn vị cấp dưới chưa được phê duyệt."),
+    "plan_item_empty": _("Cần chọn chương trình hoặc nhập nội dung."),
+    "plan_invalid_quarter": _("Quý phải từ 1 đến 4: {value}."),
+    "plan_invalid_people": _("Số người phải là số nguyên dương: {value}."),
+    "plan_invalid_amount": _("Số tiền phải là số nguyên không âm: {value}."),
+    "plan_invalid_year": _("Năm không hợp lệ: {value}."),
+    "plan_empty": _("Kế hoạch chưa có nội dung nào."),
+    "return_comment_required": _("Cần ghi lý do khi trả lại kế hoạch."),
+    "class_not_for_item": _("Lớp không thuộc phạm vi của đơn vị lập kế hoạch."),
+    "overlap_cluster_not_found": _("Không tìm thấy nhóm trùng lặp (dữ liệu đã thay đổi, hãy tải lại)."),
+    "merge_needs_programme": _("Cần chọn chương trình cho lớp dùng chung."),
+    "merge_seats_invalid": _("Số chỗ phân cho đơn vị {unit} không hợp lệ."),
+    "allocation_capacity": _("Lớp {klass} vượt số chỗ còn trống."),
+    "allocation_budget": _("Tổng kinh phí {cost} vượt ngân sách {budget}."),
+    "allocation_one_class": _("Cán bộ {person} được xếp vào nhiều hơn một lớp."),
+    "allocation_time_clash": _("Cán bộ {person} đã có lớp tập trung trùng thời gian."),
+    "allocation_unit_away": _("Đơn vị {unit} có quá {limit} người đi học cùng lúc."),
+    "allocation_unit_quota": _("Đơn vị {unit} vượt chỉ tiêu {limit} người."),
+    "allocation_unknown": _("Phương án có cán bộ hoặc lớp không hợp lệ: {value}."),
+    "allocation_already_accepted": _("Phương án này đã được chuyển thành danh sách cử học."),
+}
