@@ -30,14 +30,19 @@ var/secret_key:
 	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))" > var/secret_key
 	@chmod 600 var/secret_key
 
+STATIC_SOURCES := $(shell find src/cadretrain -path '*/static/*' -type f 2>/dev/null)
+
+# Collected once, and again only when a static source changes (make run stays quick the second time).
+var/static/staticfiles.json: $(STATIC_SOURCES) $(STAMP) var/secret_key
+	@SECRET_KEY=$$(cat var/secret_key) HTTPS=0 $(BIN)/cadretrain collectstatic --noinput --clear -v 0
+
 messages: $(STAMP)
 	@cd src/cadretrain && DEBUG=1 ../../$(BIN)/cadretrain compilemessages -v 0
 
 # Everything `make run` needs before serving: idempotent, a second run reuses it all.
-bootstrap: $(STAMP) var/secret_key messages
+bootstrap: $(STAMP) var/secret_key messages var/static/staticfiles.json
 	@SECRET_KEY=$$(cat var/secret_key) HTTPS=0 $(BIN)/cadretrain migrate --noinput -v 0
 	@SECRET_KEY=$$(cat var/secret_key) HTTPS=0 $(BIN)/cadretrain createcachetable
-	@SECRET_KEY=$$(cat var/secret_key) HTTPS=0 $(BIN)/cadretrain collectstatic --noinput -v 0
 	@SECRET_KEY=$$(cat var/secret_key) HTTPS=0 $(BIN)/cadretrain demo --size S --if-empty
 
 run: bootstrap

@@ -18,7 +18,7 @@ from cadretrain.domain.errors import DomainError
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         from cadretrain.accounts.models import ApiToken
-        from cadretrain.accounts.services import user_for_token, token_digest
+        from cadretrain.accounts.services import token_digest, user_for_token
 
         user = user_for_token(token)
         if user is None:

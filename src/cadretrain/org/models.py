@@ -28,9 +28,9 @@ class OrgUnitQuerySet(ScopedQuerySet):
 
     def current(self, as_of=None):  # type: ignore[no-untyped-def]
         """Units in existence on `as_of` (today when omitted)."""
-        import datetime as dt
+        from django.utils import timezone
 
-        day = as_of or dt.date.today()
+        day = as_of or timezone.localdate()
         return self.filter(
             Q(valid_from__isnull=True) | Q(valid_from__lte=day),
             Q(valid_to__isnull=True) | Q(valid_to__gte=day),
