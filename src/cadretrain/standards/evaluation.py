@@ -146,9 +146,10 @@ def _needs(rules: Iterable[Rule]) -> tuple[bool, bool, bool]:
 
 def load_profiles(person_ids_qs: QuerySet, as_of: dt.date, rules: Sequence[Rule]) -> dict[int, Profile]:
     """Best levels, last knowledge update and periods of the year for the people selected by
-    `person_ids_qs` (a values("pk") subquery): at most four queries, none per person."""
+    `person_ids_qs` (a values("pk") subquery): at most four queries, none per person
+    (credentials, the relevant classes, their completions, the periods of the year)."""
     from cadretrain.people.models import Credential
-    from cadretrain.training.models import Enrolment, PersonYearPeriods
+    from cadretrain.training.models import Enrolment, PersonYearPeriods, TrainingClass
 
     need_cred, need_ku, need_ap = _needs(rules)
     profiles: dict[int, Profile] = defaultdict(Profile)
@@ -159,30 +160,37 @@ def load_profiles(person_ids_qs: QuerySet, as_of: dt.date, rules: Sequence[Rule]
             Credential.objects.filter(person_id__in=person_ids_qs, issued_on__lte=as_of)
             .values_list("person_id", "dimension", "level", "language").distinct().order_by()
         )
-        granted = (
+        for pid, dim, level, lang in creds.iterator(chunk_size=10_000):
+            profiles[pid].add(dim, level, lang or "")
+    if need_cred or need_ku:
+        # One pass over the completions that matter (classes of programmes that grant a level or
+        # update knowledge): the class → programme facts come from a small separate query, so the
+        # enrolment rows are filtered by class id and never joined row by row.
+        relevant = Q(programme__grants_level__gt="") if need_cred else Q(pk__in=[])
+        if need_ku:
+            relevant |= Q(programme__kind=KNOWLEDGE_UPDATE)
+        classes_qs = TrainingClass.objects.filter(relevant)
+        classes = {
+            pk: (dim if need_cred else "", level if need_cred else "", lang or "", kind == KNOWLEDGE_UPDATE)
+            for pk, dim, level, lang, kind in classes_qs.values_list(
+                "pk", "programme__grants_dimension", "programme__grants_level",
+                "programme__grants_language", "programme__kind",
+            )
+        }
+        done = (
             Enrolment.objects.filter(
                 person_id__in=person_ids_qs, status=COMPLETED, completed_on__lte=as_of,
-                training_class__programme__grants_level__gt="",
+                training_class_id__in=classes_qs.values("pk"),
             )
-            .values_list(
-                "person_id", "training_class__programme__grants_dimension",
-                "training_class__programme__grants_level",
-                "training_class__programme__grants_language",
-            ).distinct().order_by()
+            .values_list("person_id", "training_class_id").annotate(last=Max("completed_on")).order_by()
         )
-        for rows in (creds, granted):
-            for pid, dim, level, lang in rows.iterator(chunk_size=10_000):
-                profiles[pid].add(dim, level, lang or "")
-    if need_ku:
-        last = (
-            Enrolment.objects.filter(
-                person_id__in=person_ids_qs, status=COMPLETED, completed_on__lte=as_of,
-                training_class__programme__kind=KNOWLEDGE_UPDATE,
-            )
-            .values_list("person_id").annotate(last=Max("completed_on")).order_by()
-        )
-        for pid, day in last:
-            profiles[pid].last_ku = day
+        for pid, cid, last in done.iterator(chunk_size=10_000):
+            dim, level, lang, is_ku = classes[cid]
+            profile = profiles[pid]
+            if level:
+                profile.add(dim, level, lang)
+            if is_ku and need_ku and (profile.last_ku is None or last > profile.last_ku):
+                profile.last_ku = last
     if need_ap:
         for pid, n in PersonYearPeriods.objects.filter(
             person_id__in=person_ids_qs, year=as_of.year
