@@ -42,7 +42,7 @@ messages: $(STAMP)
 # Everything `make run` needs before serving: idempotent, a second run reuses it all.
 bootstrap: $(STAMP) var/secret_key messages var/static/staticfiles.json
 	@SECRET_KEY=$$(cat var/secret_key) HTTPS=0 $(BIN)/cadretrain migrate --noinput -v 0
-	@SECRET_KEY=$$(cat var/secret_key) HTTPS=0 $(BIN)/cadretrain createcachetable
+	@SECRET_KEY=$$(cat var/secret_key) HTTPS=0 $(BIN)/cadretrain createcachetable -v 0
 	@SECRET_KEY=$$(cat var/secret_key) HTTPS=0 $(BIN)/cadretrain demo --size S --if-empty
 
 run: bootstrap
