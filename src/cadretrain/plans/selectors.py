@@ -1,0 +1,322 @@
+"""Reads for plans: scoped lists and details, consolidated items, plan versus actual, overlap
+clusters across units, repeat nominations, and the allocation problem built from the gaps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from cadretrain.core.choices import ClassMode, ClassStatus, EnrolmentStatus
+from cadretrain.core.scoping import get_visible_or_404
+from cadretrain.domain import allocation as alloc
+from cadretrain.domain import overlap as ov
+from cadretrain.domain.access import Actor
+from cadretrain.domain.errors import NotFound
+from cadretrain.domain.levels import ALL_REQUIREMENT_DIMENSIONS, is_known_level, satisfies
+from cadretrain.plans.models import PlanEvent, PlanItem, PlanItemClass, TrainingPlan
+
+
+def plan_list(*, actor: Actor, year: int | None = None, status: str | None = None,
+              unit_code: str | None = None) -> QuerySet[TrainingPlan]:
+    """Plans the actor may see (its unit subtree; the city sees all), with item counts and totals."""
+    qs = TrainingPlan.objects.visible_to(actor).select_related("unit")
+    if year:
+        qs = qs.filter(year=year)
+    if status:
+        qs = qs.filter(status=status)
+    if unit_code:
+        qs = qs.filter(unit__code=unit_code)
+    return qs.annotate(n_items=Count("items"), people_total=Sum("items__people"),
+                       budget=Sum("items__budget_total")).order_by("-year", "unit__path")
+
+
+def plan_get(*, actor: Actor, pk: int) -> TrainingPlan:
+    """One visible plan (404 when missing or out of scope)."""
+    return get_visible_or_404(TrainingPlan.objects.select_related("unit"), actor, pk=pk)
+
+
+def plan_find(*, actor: Actor, unit_code: str, year: int) -> TrainingPlan:
+    """A visible unit's plan for a year, by unit code."""
+    return get_visible_or_404(TrainingPlan.objects.select_related("unit"), actor, unit__code=unit_code, year=year)
+
+
+def plan_items(*, actor: Actor, plan: TrainingPlan) -> QuerySet[PlanItem]:
+    return PlanItem.objects.visible_to(actor).filter(plan=plan).select_related("programme")
+
+
+def plan_events(*, actor: Actor, plan: TrainingPlan) -> QuerySet[PlanEvent]:
+    return PlanEvent.objects.visible_to(actor).filter(plan=plan).order_by("at", "pk")
+
+
+def plan_item_get(*, actor: Actor, pk: int) -> PlanItem:
+    return get_visible_or_404(PlanItem.objects.select_related("plan", "plan__unit", "programme"), actor, pk=pk)
+
+
+def plan_consolidated(*, actor: Actor, plan: TrainingPlan) -> QuerySet[PlanItem]:
+    """The plan's own items plus those of its descendants' plans of the same year (the roll-up
+    a parent level sees when it submits upwards)."""
+    return (PlanItem.objects.visible_to(actor)
+            .filter(plan__year=plan.year, plan__unit__path__startswith=plan.unit.path)
+            .select_related("programme", "plan__unit").order_by("plan__unit__path", "quarter", "pk"))
+
+
+def plan_children(*, actor: Actor, plan: TrainingPlan) -> QuerySet[TrainingPlan]:
+    return (TrainingPlan.objects.visible_to(actor)
+            .filter(year=plan.year, unit__path__startswith=plan.unit.path).exclude(pk=plan.pk)
+            .select_related("unit").order_by("unit__path"))
+
+
+def plan_vs_actual(*, actor: Actor, plan: TrainingPlan) -> list[dict[str, Any]]:
+    """Per unit and quarter of the consolidated plan: planned people and budget against the
+    classes linked to the items, their learners (not withdrawn) and completions. Four queries."""
+    from cadretrain.training.models import Enrolment
+
+    rows: dict[tuple[str, int], dict[str, Any]] = {}
+    planned = (PlanItem.objects.visible_to(actor)
+               .filter(plan__year=plan.year, plan__unit__path__startswith=plan.unit.path)
+               .values("plan__unit__code", "plan__unit__name", "plan__unit__path", "quarter")
+               .annotate(people=Sum("people"), budget=Sum("budget_total"), items=Count("pk")))
+    for r in planned:
+        rows[(r["plan__unit__code"], r["quarter"])] = {
+            "unit": r["plan__unit__code"], "unit_name": r["plan__unit__name"], "path": r["plan__unit__path"],
+            "quarter": r["quarter"], "planned_people": r["people"] or 0, "planned_budget": r["budget"] or 0,
+            "items": r["items"], "classes": 0, "learners": 0, "completed": 0, "actual_cost": 0,
+        }
+    links = list(PlanItemClass.objects.visible_to(actor)
+                 .filter(plan_item__plan__year=plan.year, plan_item__plan__unit__path__startswith=plan.unit.path)
+                 .values_list("plan_item__plan__unit__code", "plan_item__plan__unit__path", "plan_item__quarter",
+                              "training_class_id", "training_class__cost_vnd"))
+    class_ids = {row[3] for row in links}
+    learners: dict[tuple[int, str], tuple[int, int]] = {}
+    if class_ids:
+        counts = (Enrolment.objects.filter(training_class_id__in=class_ids)
+                  .exclude(status=EnrolmentStatus.WITHDRAWN)
+                  .values("training_class_id", "person__unit__path")
+                  .annotate(n=Count("pk"), done=Count("pk", filter=Q(status=EnrolmentStatus.COMPLETED))))
+        for c in counts:
+            learners[(c["training_class_id"], c["person__unit__path"])] = (c["n"], c["done"])
+    seen: set[tuple[str, int, int]] = set()
+    for code, path, quarter, class_id, cost in links:
+        key = (code, quarter)
+        row = rows.get(key)
+        if row is None or (code, quarter, class_id) in seen:
+            continue
+        seen.add((code, quarter, class_id))
+        row["classes"] += 1
+        row["actual_cost"] += cost or 0
+        for (cid, person_path), (n, done) in learners.items():
+            if cid == class_id and person_path.startswith(path):
+                row["learners"] += n
+                row["completed"] += done
+    out = sorted(rows.values(), key=lambda r: (r["path"], r["quarter"]))
+    for r in out:
+        r["variance_people"] = r["learners"] - r["planned_people"]
+    return out
+
+
+# --- overlaps ---------------------------------------------------------------------------------
+
+def quarter_range(year: int, quarter: int) -> tuple[dt.date, dt.date]:
+    start = dt.date(year, 3 * (quarter - 1) + 1, 1)
+    end = dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1)
+    return start, end - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class OverlapMember:
+    kind: str  # "item" | "class"
+    pk: int
+    unit_code: str
+    unit_name: str
+    text: str
+    start: dt.date
+    end: dt.date
+    people: int
+    programme_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OverlapCluster:
+    key: str
+    score: float
+    reasons: tuple[str, ...]
+    members: list[OverlapMember]
+
+    @property
+    def units(self) -> list[str]:
+        return sorted({m.unit_code for m in self.members})
+
+
+def overlap_members(*, actor: Actor, year: int) -> list[OverlapMember]:
+    """Plan items of the year and the year's classes (not cancelled) that the actor may see."""
+    from cadretrain.training.models import TrainingClass
+
+    members: list[OverlapMember] = []
+    items = (PlanItem.objects.visible_to(actor).filter(plan__year=year)
+             .values_list("pk", "plan__unit__code", "plan__unit__name", "need", "target_group", "quarter",
+                          "people", "programme_id", "programme__name", "programme__topics"))
+    for pk, code, name, need, target, quarter, people, prog_id, prog_name, topics in items:
+        start, end = quarter_range(year, quarter)
+        text = " ".join(t for t in (need, prog_name or "", topics or "", target) if t)
+        members.append(OverlapMember("item", pk, code, name, text, start, end, people, prog_id))
+    classes = (TrainingClass.objects.visible_to(actor)
+               .filter(start_date__year=year).exclude(status=ClassStatus.CANCELLED)
+               .values_list("pk", "organizer_unit__code", "organizer_unit__name", "name", "start_date",
+                            "end_date", "capacity", "programme_id", "programme__name", "programme__topics"))
+    for pk, code, name, cname, start, end, capacity, prog_id, prog_name, topics in classes:
+        text = " ".join(t for t in (cname, prog_name or "", topics or "") if t)
+        members.append(OverlapMember("class", pk, code, name, text, start, end, capacity or 0, prog_id))
+    return members
+
+
+def overlap_clusters(*, actor: Actor, year: int) -> list[OverlapCluster]:
+    """Groups of items and classes of different units teaching the same thing in the same period."""
+    members = overlap_members(actor=actor, year=year)
+    docs = [ov.Doc(key=f"{m.kind}:{m.pk}", unit=m.unit_code, text=m.text, start=m.start.toordinal(),
+                   end=m.end.toordinal(), programme=m.programme_id) for m in members]
+    pairs = ov.find_pairs(docs)
+    out = []
+    for cluster in ov.clusters(len(docs), pairs):
+        group = [members[i] for i in cluster.members]
+        key = hashlib.sha1("|".join(sorted(docs[i].key for i in cluster.members)).encode()).hexdigest()[:12]
+        out.append(OverlapCluster(key, cluster.score, cluster.reasons, group))
+    return out
+
+
+def overlap_cluster_get(*, actor: Actor, year: int, key: str) -> OverlapCluster:
+    for cluster in overlap_clusters(actor=actor, year=year):
+        if cluster.key == key:
+            return cluster
+    raise NotFound("overlap_cluster_not_found")
+
+
+def repeat_nominations(*, actor: Actor, years: int = 3, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    """People nominated (or enrolled) in an upcoming class of a programme they completed within
+    the last `years` years before that class starts. Two queries, whatever the number of people."""
+    from django.utils import timezone
+
+    from cadretrain.training.models import Enrolment
+
+    day = as_of or timezone.localdate()
+    current = list(Enrolment.objects.visible_to(actor)
+                   .filter(status__in=[EnrolmentStatus.NOMINATED, EnrolmentStatus.ENROLLED],
+                           training_class__start_date__gte=day)
+                   .values_list("person_id", "person__code", "person__full_name", "training_class__code",
+                                "training_class__programme_id", "training_class__programme__name",
+                                "training_class__start_date"))
+    if not current:
+        return []
+    done: dict[tuple[int, int], list[dt.date]] = defaultdict(list)
+    for person_id, programme_id, completed_on in (
+        Enrolment.objects.filter(person_id__in={c[0] for c in current}, status=EnrolmentStatus.COMPLETED,
+                                 training_class__programme_id__in={c[4] for c in current})
+        .values_list("person_id", "training_class__programme_id", "completed_on")
+    ):
+        done[(person_id, programme_id)].append(completed_on)
+    out = []
+    for person_id, code, name, class_code, prog_id, prog_name, start in current:
+        try:
+            since = start.replace(year=start.year - years)
+        except ValueError:  # 29 February
+            since = start.replace(year=start.year - years, day=28)
+        recent = [d for d in done.get((person_id, prog_id), []) if d and since <= d < start]
+        if recent:
+            out.append({"person": code, "name": name, "class": class_code, "programme": prog_name,
+                        "completed_on": max(recent).isoformat()})
+    return out
+
+
+# --- allocation -------------------------------------------------------------------------------
+
+SENIOR_TIERS = frozenset({"BCT_BBT", "BTV_THANH_UY"})
+
+
+def gap_weight(*, tier: str, dimension: str) -> float:
+    """Priority of closing one gap: every gap comes from a standard in force for the post (1);
+    cadres managed by the Standing Committee (or higher) count three times as much."""
+    weight = 1.0
+    if tier in SENIOR_TIERS:
+        weight += 2.0
+    return weight
+
+
+def _closes(programme: tuple[str, str, str, str], dimension: str, required: str) -> bool:
+    kind, g_dim, g_level, g_lang = programme
+    if dimension == "KNOWLEDGE_UPDATE_MONTHS":
+        return kind == "KNOWLEDGE_UPDATE"
+    if dimension not in ALL_REQUIREMENT_DIMENSIONS or not g_dim or not is_known_level(dimension, required):
+        return False
+    try:
+        return satisfies(g_dim, g_level, dimension, required, held_language=g_lang)
+    except (KeyError, ValueError):
+        return False
+
+
+@dataclass(slots=True)
+class AllocationInput:
+    problem: alloc.Problem
+    people: list[dict[str, Any]]
+    offers: list[dict[str, Any]]
+    params: dict[str, Any]
+
+
+def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = None, budget: int | None = None,
+                     away_share: float = 0.3, unit_quota: int | None = None,
+                     class_status: tuple[str, ...] = (ClassStatus.OPEN,)) -> AllocationInput:
+    """The optimiser's input from the gaps of the people the actor may see and the open classes
+    (free seats, seat cost, dates) they can be nominated to. Set-based: a fixed number of queries."""
+    from cadretrain.people.models import Person
+    from cadretrain.standards.evaluation import evaluate_workforce
+    from cadretrain.training.models import SEAT_STATUSES, Enrolment, TrainingClass
+
+    result = evaluate_workforce(actor=actor, as_of=as_of, unit_code=unit_code)
+    gaps_by_person: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for g in result.gaps:
+        gaps_by_person[g.person_code].append((g.dimension, g.required))
+    people_rows = list(Person.objects.visible_to(actor).filter(code__in=list(gaps_by_person))
+                       .order_by("code").values("pk", "code", "full_name", "management_tier", "unit__code"))
+    classes = list(TrainingClass.objects.visible_to(actor)
+                   .filter(status__in=class_status, start_date__gt=as_of)
+                   .order_by("start_date", "code")
+                   .values("pk", "code", "name", "capacity", "enrolled", "cost_vnd", "start_date", "end_date",
+                           "mode", "programme__kind", "programme__grants_dimension",
+                           "programme__grants_level", "programme__grants_language"))
+    offers, offer_rows = [], []
+    for c in classes:
+        seats = (c["capacity"] - c["enrolled"]) if c["capacity"] is not None else len(people_rows)
+        if seats <= 0:
+            continue
+        offers.append(alloc.Offer(c["code"], seats, int(c["cost_vnd"] or 0), c["start_date"].toordinal(),
+                                  c["end_date"].toordinal(), c["mode"] == ClassMode.TAP_TRUNG))
+        offer_rows.append(c)
+    busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for person_id, start, end in (Enrolment.objects.filter(
+            person_id__in=[p["pk"] for p in people_rows], training_class__mode=ClassMode.TAP_TRUNG,
+            status__in=[*SEAT_STATUSES, EnrolmentStatus.NOMINATED], training_class__end_date__gte=as_of)
+            .exclude(training_class__status=ClassStatus.CANCELLED)
+            .values_list("person_id", "training_class__start_date", "training_class__end_date")):
+        busy[person_id].append((start.toordinal(), end.toordinal()))
+    candidates = [alloc.Candidate(p["code"], p["unit__code"], tuple(busy.get(p["pk"], ()))) for p in people_rows]
+    arcs = []
+    progs = [(c["programme__kind"], c["programme__grants_dimension"], c["programme__grants_level"],
+              c["programme__grants_language"]) for c in offer_rows]
+    for i, p in enumerate(people_rows):
+        for j, prog in enumerate(progs):
+            value = sum(gap_weight(tier=p["management_tier"], dimension=d)
+                        for d, r in gaps_by_person[p["code"]] if _closes(prog, d, r))
+            if value > 0:
+                arcs.append((i, j, value))
+    units = {c.unit for c in candidates}
+    staff = dict(Person.objects.visible_to(actor).employed_on(as_of).filter(unit__code__in=units)
+                 .values_list("unit__code").annotate(n=Count("pk")).values_list("unit__code", "n"))
+    away = {u: max(1, int(away_share * n)) for u, n in staff.items()}
+    quota = dict.fromkeys(units, unit_quota) if unit_quota else {}
+    problem = alloc.Problem.from_arcs(candidates, offers, arcs, budget=budget, unit_quota=quota, away_limit=away)
+    params = {"as_of": as_of.isoformat(), "unit": unit_code, "budget": budget, "away_share": away_share,
+              "unit_quota": unit_quota}
+    return AllocationInput(problem, people_rows, offer_rows, params)

@@ -1,0 +1,392 @@
+"""Writes to annual plans: drafting items (by hand or from the gap roll-up), the approval
+workflow with conditional updates, links to the classes that realise the items, merging
+overlapping items into one shared class, and turning an allocation into nominations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cadretrain.catalogue.models import Programme
+from cadretrain.core.audit import audit_record, snapshot
+from cadretrain.domain import plan_workflow as wf
+from cadretrain.domain.access import Action, Actor
+from cadretrain.domain.errors import Conflict, DomainError, NotAllowed, NotFound
+from cadretrain.domain.text import clean_text, fold
+from cadretrain.org.models import OrgUnit
+from cadretrain.plans.models import PlanEvent, PlanItem, PlanItemClass, TrainingPlan
+
+
+def _ensure_manage(actor: Actor, unit: OrgUnit) -> None:
+    if not actor.can(Action.MANAGE_PLANS) or not actor.covers_unit_path(unit.path):
+        raise NotAllowed("plan_not_allowed")
+
+
+def _int(value: Any, code: str, *, minimum: int = 0) -> int:
+    try:
+        number = int(str(value).strip()) if value not in (None, "") else 0
+    except ValueError:
+        raise DomainError(code, value=value) from None
+    if number < minimum:
+        raise DomainError(code, value=value)
+    return number
+
+
+def _event(actor: Actor, plan: TrainingPlan, action: str, before: str, after: str, version: int,
+           comment: str = "") -> PlanEvent:
+    return PlanEvent.objects.create(
+        plan=plan, actor_id=actor.user_id, actor_name=actor.username or "system", action=action,
+        from_status=before, to_status=after, version=version, comment=comment,
+    )
+
+
+@transaction.atomic
+def plan_create(*, actor: Actor, unit: OrgUnit, year: int, title: str = "") -> TrainingPlan:
+    """Start a unit's draft plan for a year (one plan per unit and year)."""
+    _ensure_manage(actor, unit)
+    year = _int(year, "plan_invalid_year", minimum=2000)
+    if year > 2100:
+        raise DomainError("plan_invalid_year", value=year)
+    try:
+        with transaction.atomic():
+            plan = TrainingPlan.objects.create(unit=unit, year=year, title=clean_text(title))
+    except IntegrityError:
+        raise Conflict("plan_exists", year=year) from None
+    _event(actor, plan, "create", "", plan.status, plan.version)
+    audit_record(actor=actor, obj=plan, action="create", changes={"new": snapshot(plan)}, unit_path=unit.path)
+    return plan
+
+
+def _touch(plan: TrainingPlan, expected_version: int | None) -> int:
+    """Claim an edit of a draft/returned plan: bump its version by a conditional update so that
+    an edit racing a submission (or another edit of the same version) fails instead of mixing."""
+    version = plan.version if expected_version is None else int(expected_version)
+    changed = TrainingPlan.objects.filter(pk=plan.pk, version=version, status__in=list(wf.EDITABLE)).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not changed:
+        current = TrainingPlan.objects.filter(pk=plan.pk).values_list("status", flat=True).first()
+        if current not in wf.EDITABLE:
+            raise Conflict("plan_locked")
+        raise Conflict("plan_changed_concurrently")
+    plan.version = version + 1
+    return plan.version
+
+
+def clean_item(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate one plan item's fields (shared by the web form, the API and the proposer)."""
+    programme = data.get("programme")
+    need = clean_text(data.get("need"))
+    if programme is None and not need:
+        raise DomainError("plan_item_empty")
+    quarter = _int(data.get("quarter"), "plan_invalid_quarter", minimum=1)
+    if quarter > 4:
+        raise DomainError("plan_invalid_quarter", value=quarter)
+    people = _int(data.get("people"), "plan_invalid_people", minimum=1)
+    lines = {k: _int(data.get(k), "plan_invalid_amount") for k in wf.FUNDING_SOURCES}
+    total_raw = data.get("budget_total")
+    total = sum(lines.values()) if total_raw in (None, "") else _int(total_raw, "plan_invalid_amount")
+    wf.check_budget(total, lines.values())
+    return {
+        "programme": programme, "need": need, "search_key": fold(need or (programme.name if programme else "")),
+        "target_group": clean_text(data.get("target_group")), "people": people, "quarter": quarter,
+        **lines, "budget_total": total,
+        "gap_dimension": clean_text(data.get("gap_dimension")), "gap_level": clean_text(data.get("gap_level")),
+    }
+
+
+@transaction.atomic
+def plan_item_add(*, actor: Actor, plan: TrainingPlan, expected_version: int | None = None,
+                  **fields: Any) -> PlanItem:
+    """Add a line to a draft (or returned) plan."""
+    _ensure_manage(actor, plan.unit)
+    data = clean_item(fields)
+    _touch(plan, expected_version)
+    item = PlanItem.objects.create(plan=plan, **data)
+    audit_record(actor=actor, obj=item, action="create", changes={"new": snapshot(item)}, unit_path=plan.unit.path)
+    return item
+
+
+@transaction.atomic
+def plan_item_update(*, actor: Actor, item: PlanItem, expected_version: int | None = None,
+                     **fields: Any) -> PlanItem:
+    """Change a line of a draft (or returned) plan."""
+    plan = item.plan
+    _ensure_manage(actor, plan.unit)
+    current = {k: getattr(item, k) for k in ("programme", "need", "target_group", "people", "quarter",
+                                             *wf.FUNDING_SOURCES, "budget_total", "gap_dimension", "gap_level")}
+    if any(k in fields for k in wf.FUNDING_SOURCES) and "budget_total" not in fields:
+        current["budget_total"] = None
+    data = clean_item({**current, **fields})
+    _touch(plan, expected_version)
+    before = snapshot(item)
+    for key, value in data.items():
+        setattr(item, key, value)
+    item.save()
+    audit_record(actor=actor, obj=item, action="update", changes={"old": before, "new": snapshot(item)},
+                 unit_path=plan.unit.path)
+    return item
+
+
+@transaction.atomic
+def plan_item_delete(*, actor: Actor, item: PlanItem, expected_version: int | None = None) -> None:
+    """Remove a line from a draft (or returned) plan."""
+    plan = item.plan
+    _ensure_manage(actor, plan.unit)
+    _touch(plan, expected_version)
+    audit_record(actor=actor, obj=item, action="delete", changes={"old": snapshot(item)}, unit_path=plan.unit.path)
+    item.delete()
+
+
+def _transition(*, actor: Actor, plan: TrainingPlan, action: wf.PlanAction, expected_version: int | None,
+                comment: str = "") -> TrainingPlan:
+    """Move a plan along the table with a conditional update on (status, version)."""
+    wf.check_may_act(action=action, role=actor.role, actor_unit_path=actor.unit_path,
+                     plan_unit_path=plan.unit.path)
+    if action is not wf.PlanAction.SUBMIT and not actor.can(Action.APPROVE_PLANS):
+        raise NotAllowed("plan_not_allowed")
+    current = plan.status
+    new = wf.next_status(current, action)
+    version = plan.version if expected_version is None else int(expected_version)
+    if action is wf.PlanAction.SUBMIT:
+        if not plan.items.exists():
+            raise DomainError("plan_empty")
+        children = TrainingPlan.objects.filter(
+            year=plan.year, unit__path__startswith=plan.unit.path
+        ).exclude(pk=plan.pk).values_list("status", flat=True)
+        wf.check_children_ready(children)
+    changed = TrainingPlan.objects.filter(pk=plan.pk, status=current, version=version).update(
+        status=new, version=version + 1, updated_at=timezone.now()
+    )
+    if not changed:
+        raise Conflict("plan_changed_concurrently")
+    plan.status, plan.version = new, version + 1
+    _event(actor, plan, action.value, current, new, plan.version, clean_text(comment))
+    audit_record(actor=actor, obj=plan, action=action.value,
+                 changes={"status": [current, new], "comment": clean_text(comment)}, unit_path=plan.unit.path)
+    return plan
+
+
+@transaction.atomic
+def plan_submit(*, actor: Actor, plan: TrainingPlan, expected_version: int | None = None,
+                comment: str = "") -> TrainingPlan:
+    """The unit sends its plan (with its children's approved plans consolidated) to the parent level."""
+    return _transition(actor=actor, plan=plan, action=wf.PlanAction.SUBMIT,
+                       expected_version=expected_version, comment=comment)
+
+
+@transaction.atomic
+def plan_approve(*, actor: Actor, plan: TrainingPlan, expected_version: int | None = None,
+                 comment: str = "") -> TrainingPlan:
+    """The parent level (or the city) approves a submitted plan; it is locked from then on."""
+    return _transition(actor=actor, plan=plan, action=wf.PlanAction.APPROVE,
+                       expected_version=expected_version, comment=comment)
+
+
+@transaction.atomic
+def plan_return(*, actor: Actor, plan: TrainingPlan, comment: str, expected_version: int | None = None
+                ) -> TrainingPlan:
+    """The parent level sends a submitted plan back to the unit with comments."""
+    if not clean_text(comment):
+        raise DomainError("return_comment_required")
+    return _transition(actor=actor, plan=plan, action=wf.PlanAction.RETURN,
+                       expected_version=expected_version, comment=comment)
+
+
+@transaction.atomic
+def plan_propose_items(*, actor: Actor, plan: TrainingPlan, as_of: dt.date | None = None,
+                       limit: int = 10) -> list[PlanItem]:
+    """Draft items for the unit's largest gaps: one item per (dimension, required level), the
+    number of people with that gap, and a catalogue programme granting that level when one exists."""
+    from cadretrain.standards.evaluation import evaluate_workforce
+
+    _ensure_manage(actor, plan.unit)
+    day = as_of or dt.date(plan.year, 1, 1)
+    result = evaluate_workforce(actor=actor, as_of=day, unit_code=plan.unit.code)
+    counts = Counter((g.dimension, g.required) for g in result.gaps if g.required)
+    if not counts:
+        return []
+    programmes: dict[tuple[str, str], Programme] = {}
+    for prog in Programme.objects.exclude(grants_dimension="").order_by("code"):
+        programmes.setdefault((prog.grants_dimension, prog.grants_level), prog)
+    already = set(plan.items.values_list("gap_dimension", "gap_level"))
+    _touch(plan, None)
+    items = []
+    for (dimension, level), people in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]:
+        if (dimension, level) in already:
+            continue
+        prog = programmes.get((dimension, level))
+        need = "" if prog else f"{dimension} {level}"
+        data = clean_item({"programme": prog, "need": need, "people": people, "quarter": 1,
+                           "gap_dimension": dimension, "gap_level": level})
+        items.append(PlanItem(plan=plan, **data))
+    PlanItem.objects.bulk_create(items)
+    audit_record(actor=actor, obj=plan, action="propose_items", changes={"items": len(items)},
+                 unit_path=plan.unit.path)
+    return items
+
+
+@transaction.atomic
+def plan_item_link_class(*, actor: Actor, item: PlanItem, training_class: Any) -> PlanItemClass:
+    """Record that a class realises (part of) a plan item, for plan-versus-actual."""
+    from cadretrain.training.models import TrainingClass
+
+    _ensure_manage(actor, item.plan.unit)
+    if not TrainingClass.objects.visible_to(actor).filter(pk=training_class.pk).exists():
+        raise NotFound("trainingclass_not_found")
+    link, _created = PlanItemClass.objects.get_or_create(plan_item=item, training_class=training_class)
+    audit_record(actor=actor, obj=link, action="link_class",
+                 changes={"plan_item": item.pk, "training_class": training_class.pk}, unit_path=item.plan.unit.path)
+    return link
+
+
+# --- overlaps: merge a cluster into one shared class -------------------------------------------
+
+@transaction.atomic
+def overlap_merge(*, actor: Actor, year: int, cluster_key: str, code: str, start_date: dt.date,
+                  end_date: dt.date, programme: Programme | None = None,
+                  seats: Mapping[str, int] | None = None, cost_vnd: int | None = None) -> Any:
+    """The city merges a cluster of overlapping items into one shared class (created through the
+    training services), reserves seats for each unit and links the items to the new class."""
+    from cadretrain.plans import selectors
+    from cadretrain.plans.models import SeatAllocation
+    from cadretrain.training.services import class_create
+
+    if not actor.is_city_wide:
+        raise NotAllowed("plan_not_allowed")
+    cluster = selectors.overlap_cluster_get(actor=actor, year=year, key=cluster_key)
+    if programme is None:
+        ids = {m.programme_id for m in cluster.members if m.programme_id}
+        programme = Programme.objects.filter(pk=min(ids)).first() if ids else None
+    if programme is None:
+        raise DomainError("merge_needs_programme")
+    planned: dict[str, int] = {}
+    for m in cluster.members:
+        planned[m.unit_code] = planned.get(m.unit_code, 0) + (m.people or 0)
+    wanted = dict(planned)
+    for unit_code, n in (seats or {}).items():
+        if unit_code not in planned or not isinstance(n, int) or n < 0:
+            raise DomainError("merge_seats_invalid", unit=unit_code)
+        wanted[unit_code] = n
+    units = {u.code: u for u in OrgUnit.objects.filter(code__in=list(wanted))}
+    organizer = _common_ancestor(list(units.values()))
+    extra = {"capacity": sum(wanted.values()) or None}
+    if cost_vnd is not None:
+        extra["cost_vnd"] = cost_vnd
+    training_class = class_create(actor=actor, code=code, programme=programme, organizer_unit=organizer,
+                                  start_date=start_date, end_date=end_date, **extra)
+    item_by_unit: dict[str, int] = {}
+    for m in cluster.members:
+        if m.kind == "item":
+            PlanItemClass.objects.get_or_create(plan_item_id=m.pk, training_class=training_class)
+            item_by_unit.setdefault(m.unit_code, m.pk)
+    SeatAllocation.objects.bulk_create([
+        SeatAllocation(training_class=training_class, unit=units[u], seats=n, plan_item_id=item_by_unit.get(u))
+        for u, n in sorted(wanted.items()) if n > 0
+    ])
+    audit_record(actor=actor, obj=training_class, action="merge_overlap",
+                 changes={"cluster": cluster_key, "members": [f"{m.kind}:{m.pk}" for m in cluster.members],
+                          "seats": wanted}, unit_path=organizer.path)
+    return training_class
+
+
+def _common_ancestor(units: list[OrgUnit]) -> OrgUnit:
+    paths = [u.path.strip("/").split("/") for u in units]
+    common: list[str] = []
+    for parts in zip(*paths, strict=False):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    if not common:
+        return OrgUnit.objects.filter(parent__isnull=True).order_by("pk").first() or units[0]
+    return OrgUnit.objects.get(pk=int(common[-1]))
+
+
+# --- allocation -------------------------------------------------------------------------------
+
+@transaction.atomic
+def allocation_propose(*, actor: Actor, as_of: dt.date, unit_code: str | None = None, budget: int | None = None,
+                       away_share: float = 0.3, unit_quota: int | None = None) -> Any:
+    """Run the optimiser over the actor's people with gaps and the open classes; keep the proposal."""
+    from cadretrain.domain import allocation as alloc
+    from cadretrain.org.models import OrgUnit as Unit
+    from cadretrain.plans import selectors
+    from cadretrain.plans.models import AllocationRun
+
+    if not actor.can(Action.NOMINATE):
+        raise NotAllowed("plan_not_allowed")
+    if budget is not None and budget < 0:
+        raise DomainError("plan_invalid_amount", value=budget)
+    data = selectors.allocation_input(actor=actor, as_of=as_of, unit_code=unit_code, budget=budget,
+                                      away_share=away_share, unit_quota=unit_quota)
+    result = alloc.solve(data.problem)
+    rows = []
+    for i, person in enumerate(data.people):
+        j = result.assignment.get(i)
+        rows.append({
+            "person": person["code"], "name": person["full_name"], "unit": person["unit__code"],
+            "class": data.offers[j]["code"] if j is not None else None,
+            "class_name": data.offers[j]["name"] if j is not None else None,
+            "cost": int(data.offers[j]["cost_vnd"] or 0) if j is not None else 0,
+            "value": float(data.problem.arc_value[(data.problem.arc_person == i) & (data.problem.arc_offer == j)][0])
+            if j is not None else 0.0,
+            "reason": result.reasons.get(i, alloc.NO_ELIGIBLE_CLASS),
+        })
+    root = Unit.objects.visible_to(actor).filter(code=unit_code).first() if unit_code else None
+    if root is None:
+        root = Unit.objects.visible_to(actor).order_by("depth", "path").first()
+    run = AllocationRun.objects.create(
+        unit=root, created_by=actor.username or "system", budget=budget, objective=result.objective,
+        bound=result.bound,
+        result={"params": data.params, "rows": rows, "cost": result.cost, "greedy": result.greedy_objective,
+                "quality": result.quality},
+    )
+    audit_record(actor=actor, obj=run, action="propose", changes={"objective": result.objective,
+                                                                  "bound": result.bound}, unit_path=root.path)
+    return run
+
+
+@transaction.atomic
+def allocation_accept(*, actor: Actor, run: Any, pairs: list[tuple[str, str]] | None = None) -> list[Any]:
+    """Turn a (possibly edited) proposal into nominations through the training services. The
+    edited list is audited against every hard constraint first; a broken one changes nothing."""
+    from cadretrain.domain import allocation as alloc
+    from cadretrain.people.models import Person
+    from cadretrain.plans import selectors
+    from cadretrain.plans.models import AllocationRun
+    from cadretrain.training.models import TrainingClass
+    from cadretrain.training.services import nomination_create
+
+    if not actor.can(Action.NOMINATE):
+        raise NotAllowed("plan_not_allowed")
+    params = run.result.get("params", {})
+    chosen = pairs if pairs is not None else [(r["person"], r["class"]) for r in run.result.get("rows", [])
+                                              if r.get("class")]
+    data = selectors.allocation_input(
+        actor=actor, as_of=dt.date.fromisoformat(params["as_of"]), unit_code=params.get("unit"),
+        budget=params.get("budget"), away_share=params.get("away_share", 0.3), unit_quota=params.get("unit_quota"))
+    person_index = {p["code"]: i for i, p in enumerate(data.people)}
+    offer_index = {o["code"]: j for j, o in enumerate(data.offers)}
+    indexed = []
+    for person_code, class_code in chosen:
+        if person_code not in person_index or class_code not in offer_index:
+            raise DomainError("allocation_unknown", value=f"{person_code}→{class_code}")
+        indexed.append((person_index[person_code], offer_index[class_code]))
+    problems = alloc.audit(data.problem, indexed)
+    if problems:
+        code, params_ = problems[0]
+        raise DomainError(code, **params_)
+    if not AllocationRun.objects.filter(pk=run.pk, accepted_at__isnull=True).update(accepted_at=timezone.now()):
+        raise Conflict("allocation_already_accepted")
+    people = {p.code: p for p in Person.objects.filter(code__in=[p for p, _ in chosen]).select_related("unit")}
+    classes = {c.code: c for c in TrainingClass.objects.filter(code__in=[c for _, c in chosen])}
+    nominations = [nomination_create(actor=actor, training_class=classes[c], person=people[p]) for p, c in chosen]
+    audit_record(actor=actor, obj=run, action="accept", changes={"nominations": len(nominations)},
+                 unit_path=run.unit.path)
+    return nominations
