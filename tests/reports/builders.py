@@ -98,8 +98,14 @@ def random_dataset(world: World, rng: random.Random, *, extra_people: int = 12, 
                         institution=world.institution if rng.random() < 0.5 else None,
                         partner=partner if country != "VN" or rng.random() < 0.2 else None)
         ds.classes.append(tc)
-        for person in rng.sample(people, rng.randint(0, min(8, len(people)))):
-            enrol(tc, person, rng.choice(STATUSES))
+        # One signal per class, as the importer and results_finalise do for a batch.
+        chosen = rng.sample(people, rng.randint(0, min(8, len(people))))
+        for person in chosen:
+            status = rng.choice(STATUSES)
+            Enrolment.objects.create(training_class=tc, person=person, status=status,
+                                     completed_on=tc.end_date if status == "COMPLETED" else None)
+        if chosen:
+            enrolments_changed.send(sender=Enrolment, person_ids={p.pk for p in chosen}, class_ids={tc.pk})
     return ds
 
 

@@ -48,7 +48,7 @@ def board_figures(board):
 
 @pytest.fixture
 def data(world):
-    return random_dataset(world, random.Random(21), extra_people=20, classes=24, years=(YEAR - 3, YEAR))
+    return random_dataset(world, random.Random(21), extra_people=12, classes=16, years=(YEAR - 3, YEAR))
 
 
 def test_city_dashboard_equals_the_raw_rows(world, data):

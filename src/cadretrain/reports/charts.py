@@ -56,7 +56,7 @@ def trend(board: Dashboard) -> dict[str, Any]:
         ],
         "layout": _layout(str(_("Lớp và học viên theo năm — {series}")).format(series=SERIES_LABELS[key]),
                           xaxis={"type": "category"}, yaxis={"title": {"text": str(_("Lớp"))}},
-                          yaxis2={"title": {"text": str(_("Học viên"))}, "overlaying": "y", "side": "right"}),
+                          yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero"}),
     }
 
 
@@ -77,7 +77,8 @@ def compliance_by_unit(units: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "data": [{"type": "bar", "orientation": "h", "x": pct, "y": names, "marker": {"color": "#2e7d32"},
                   "hovertemplate": "%{y}: %{x}%<extra></extra>"}],
-        "layout": _layout(str(_("Tỷ lệ đạt tiêu chuẩn theo đơn vị (%)")), xaxis={"range": [0, 100]},
+        "layout": _layout(str(_("Tỷ lệ đạt tiêu chuẩn theo đơn vị (%) — các đơn vị thấp nhất")),
+                          xaxis={"range": [0, 100]}, yaxis={"autorange": "reversed"},
                           height=max(260, 26 * len(units) + 100), margin={"l": 240, "r": 20, "t": 50, "b": 40}),
     }
 
@@ -89,6 +90,7 @@ def gap_heatmap(units: list[dict[str, Any]]) -> dict[str, Any]:
         "data": [{"type": "heatmap", "z": z, "x": [str(DIMENSION_LABELS[d]) for d in dims],
                   "y": [u["name"] for u in units], "colorscale": "Reds",
                   "hovertemplate": "%{y} — %{x}: %{z}<extra></extra>"}],
-        "layout": _layout(str(_("Số người chưa đạt theo đơn vị và tiêu chí")),
+        "layout": _layout(str(_("Số người chưa đạt theo đơn vị và tiêu chí — các đơn vị nhiều nhất")),
+                          yaxis={"autorange": "reversed"},
                           height=max(260, 26 * len(units) + 120), margin={"l": 240, "r": 20, "t": 50, "b": 80}),
     }

@@ -141,8 +141,12 @@ def dashboard_context(request: HttpRequest, actor: Actor) -> dict[str, Any]:
         "figures": {
             "trend": charts.as_attr(charts.trend(board)),
             "by_series": charts.as_attr(charts.by_series(board)),
-            "compliance": charts.as_attr(charts.compliance_by_unit(units)) if units else None,
-            "heatmap": charts.as_attr(charts.gap_heatmap(units)) if units else None,
+            # The charts show the 20 units that need attention most; the tables list them all.
+            "compliance": charts.as_attr(charts.compliance_by_unit(
+                sorted(units, key=lambda u: (u["pct"] if u["pct"] is not None else 100.0, u["code"]))[:20]))
+            if units else None,
+            "heatmap": charts.as_attr(charts.gap_heatmap(
+                sorted(units, key=lambda u: (-sum(u["gaps"].values()), u["code"]))[:20])) if units else None,
         },
         "query": urlencode({k: v for k, v in {**base, "series": f["series"]}.items() if v}),
     }
