@@ -211,7 +211,7 @@ def facts(draw):  # type: ignore[no-untyped-def]
     )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(facts(), st.lists(rules(), min_size=1, max_size=2), helds(), dates)
 def test_adding_a_credential_never_adds_a_gap(person, rs, extra, as_of):
     more = Facts(person.code, held=(*person.held, extra), knowledge_updates=person.knowledge_updates,
@@ -219,7 +219,7 @@ def test_adding_a_credential_never_adds_a_gap(person, rs, extra, as_of):
     assert gaps(more, rs, as_of) <= gaps(person, rs, as_of)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(facts(), rules(), dates)
 def test_a_standard_outside_its_validity_never_applies(person, r, as_of):
     if as_of < r.valid_from or (r.valid_to is not None and as_of > r.valid_to):
@@ -244,7 +244,7 @@ def test_a_level_meets_a_requirement_exactly_when_rank_or_declared_equivalence_a
         assert h == ("POLITICAL_THEORY", "CAO_CAP_LLCT_HANH_CHINH") and req[0] == "STATE_MANAGEMENT"
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(facts(), st.lists(rules(), min_size=1, max_size=3), dates)
 def test_compiled_workforce_evaluation_agrees_with_the_pure_evaluator(person, rs, as_of):
     from cadretrain.domain.standards import (
