@@ -158,7 +158,10 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Figures are grouped explicitly with |intcomma; a bare {{ number }} stays plain so that years and
+# ids inside form values and URLs are never rendered as "2.026".
+USE_THOUSAND_SEPARATOR = False
+FORMAT_MODULE_PATH = ["cadretrain.formats"]
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"

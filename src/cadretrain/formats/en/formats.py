@@ -1,0 +1,9 @@
+"""English display formats: ISO-like dates, 1,234,567."""
+
+DATE_FORMAT = "j M Y"
+SHORT_DATE_FORMAT = "Y-m-d"
+DATETIME_FORMAT = "Y-m-d H:i"
+SHORT_DATETIME_FORMAT = "Y-m-d H:i"
+DECIMAL_SEPARATOR = "."
+THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = 3
