@@ -177,3 +177,22 @@ def test_summary_page_shows_an_error_for_a_reversed_period(world, client_for):
     res = client_for("admin").get("/reports/summary/", {"from": "2025-01-01", "to": "2024-01-01"})
     assert res.status_code == 400
     assert "Kỳ báo cáo không hợp lệ" in res.content.decode()
+
+
+def test_dashboard_api_is_scoped_and_bounded(world, data, api_for, django_assert_max_num_queries):
+    client = api_for("officer_a")
+    assert client.get("/api/v1/reports/dashboard").status_code == 200  # warms the cache
+    with django_assert_max_num_queries(6):
+        res = client.get("/api/v1/reports/dashboard")
+    assert res.status_code == 200
+    doc = res.json()
+    actor = world.actor("officer_a")
+    board = selectors.dashboard(actor=actor, scope=selectors.report_scope(actor=actor),
+                                year_from=doc["year_from"], year_to=doc["year_to"])
+    assert {(c["year"], c["series"]): (c["classes"], c["learners"], c["enrolments"], c["completed"])
+            for c in doc["cells"]} == {k: (v.classes, v.learners, v.enrolments, v.completed)
+                                       for k, v in board.cells.items()}
+    assert client.get("/api/v1/reports/dashboard", {"unit": "00008"}).status_code == 404
+    assert api_for("learner").get("/api/v1/reports/dashboard").status_code == 403
+    bad = api_for("admin").get("/api/v1/reports/dashboard", {"series": "NOPE"})
+    assert bad.status_code == 400 and bad.json()["code"] == "report_unknown_series"
