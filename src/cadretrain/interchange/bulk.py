@@ -94,7 +94,8 @@ def _name(model: type[models.Model], attname: str) -> str:
 
 def _default(field: models.Field) -> Any:
     if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
-        return timezone.now()
+        # Adapted once here rather than by the driver for every row.
+        return field.get_db_prep_save(timezone.now(), connection)
     if field.has_default():
         value = field.get_default()
     elif field.null:
