@@ -79,4 +79,16 @@ def test_officer_runs_a_class_to_a_verified_certificate(page, live_server):
     assert page.locator("#verify-status").inner_text().startswith("HỢP LỆ")
     assert "Nguyễn Văn An" in page.locator("main").inner_text()
     page.screenshot(path=str(ARTIFACTS / "certificate-verify.png"), full_page=True)
+
+    # The learner finds the class, the result and the certificate in their own space.
+    page.goto(f"{live_server.url}/training/me/")
+    page.get_by_label("Tên đăng nhập").fill("learner")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/training/me/")
+    body = page.locator("main").inner_text()
+    assert "K-TRINH-DUYET" in body and cert.serial in body
+    page.screenshot(path=str(ARTIFACTS / "my-learning.png"), full_page=True)
+    pdf = page.request.get(f"{live_server.url}/training/certificates/{cert.pk}/pdf/")
+    assert pdf.ok and pdf.body().startswith(b"%PDF")
     assert failed == []
