@@ -2,7 +2,15 @@
 rapidfuzz oracle on a small planted corpus."""
 
 from benchmarks.workloads.overlap import generate
-from cadretrain.domain.overlap import Doc, brute_force_pairs, clusters, expand_abbreviations, find_pairs, normalise
+
+from cadretrain.domain.overlap import (
+    Doc,
+    brute_force_pairs,
+    clusters,
+    expand_abbreviations,
+    find_pairs,
+    normalise,
+)
 
 
 def test_abbreviations_expand_with_or_without_diacritics():

@@ -56,6 +56,7 @@ class Problem:
     budget: int | None = None
     unit_quota: dict[str, int] = field(default_factory=dict)
     away_limit: dict[str, int] = field(default_factory=dict)
+    cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_arcs(cls, people: Sequence[Candidate], offers: Sequence[Offer],
@@ -101,19 +102,21 @@ def _clash(busy: Sequence[tuple[int, int]], start: int, end: int) -> bool:
 
 def usable_arcs(problem: Problem) -> np.ndarray:
     """Mask of arcs that can be used at all: positive value, seats, no clash with a full-time
-    class the person already attends."""
+    class the person already attends (vectorised over the people's busy periods)."""
+    if not len(problem.offers) or problem.arc_value.size == 0:
+        return np.zeros(problem.arc_value.shape, dtype=bool)
     seats = np.array([o.seats for o in problem.offers], dtype=np.int64)
-    mask = (problem.arc_value > 0) & (seats[problem.arc_offer] > 0) if len(problem.offers) else \
-        np.zeros(problem.arc_value.shape, dtype=bool)
-    busy_people = [i for i, p in enumerate(problem.people) if p.busy]
-    if busy_people:
-        busy_set = set(busy_people)
-        for k in np.nonzero(mask)[0].tolist():
-            p = int(problem.arc_person[k])
-            if p in busy_set:
-                o = problem.offers[int(problem.arc_offer[k])]
-                if o.full_time and _clash(problem.people[p].busy, o.start, o.end):
-                    mask[k] = False
+    mask = (problem.arc_value > 0) & (seats[problem.arc_offer] > 0)
+    depth = max((len(p.busy) for p in problem.people), default=0)
+    if depth:
+        o_start = np.array([o.start for o in problem.offers], dtype=np.int64)[problem.arc_offer]
+        o_end = np.array([o.end for o in problem.offers], dtype=np.int64)[problem.arc_offer]
+        o_full = np.array([o.full_time for o in problem.offers], dtype=bool)[problem.arc_offer]
+        for r in range(depth):
+            b_start = np.array([p.busy[r][0] if len(p.busy) > r else 1 for p in problem.people], dtype=np.int64)
+            b_end = np.array([p.busy[r][1] if len(p.busy) > r else 0 for p in problem.people], dtype=np.int64)
+            bs, be = b_start[problem.arc_person], b_end[problem.arc_person]
+            mask &= ~(o_full & (bs <= be) & (bs <= o_end) & (o_start <= be))
     return mask
 
 
@@ -127,6 +130,7 @@ class _State:
         self.unit_count: dict[str, int] = defaultdict(int)
         self.unit_offers: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         self.assignment: dict[int, int] = {}
+        self.value = 0.0
 
     def blocker(self, person: int, offer: int) -> str | None:
         """Why `person` cannot take a seat in `offer` now (None when it can)."""
@@ -157,9 +161,10 @@ class _State:
         points = {start} | {o.start for o, _ in inside if o.start >= start}
         return max(sum(n for o, n in inside if o.start <= t <= o.end) for t in points)
 
-    def add(self, person: int, offer: int) -> None:
+    def add(self, person: int, offer: int, value: float = 0.0) -> None:
         p, o = self.p.people[person], self.p.offers[offer]
         self.assignment[person] = offer
+        self.value += value
         self.seats[offer] -= 1
         if self.budget_left is not None:
             self.budget_left -= o.cost
@@ -168,34 +173,51 @@ class _State:
             self.unit_offers[p.unit][offer] += 1
 
 
-def _value_of(problem: Problem, mask: np.ndarray) -> dict[tuple[int, int], float]:
-    idx = np.nonzero(mask)[0]
-    return {(int(problem.arc_person[k]), int(problem.arc_offer[k])): float(problem.arc_value[k]) for k in idx}
-
-
 def _fill(problem: Problem, state: _State, mask: np.ndarray) -> None:
     """Greedy pass: usable arcs by value per cost (free seats first), highest value, then index."""
     idx = np.nonzero(mask)[0]
     if idx.size == 0:
         return
     value = problem.arc_value[idx]
-    cost = np.array([problem.offers[int(o)].cost for o in problem.arc_offer[idx]], dtype=np.float64)
+    cost = np.array([o.cost for o in problem.offers], dtype=np.float64)[problem.arc_offer[idx]]
     ratio = np.where(cost > 0, value / np.maximum(cost, 1.0), np.inf)
     order = idx[np.lexsort((idx, -value, -ratio))]
-    for k in order.tolist():
-        person, offer = int(problem.arc_person[k]), int(problem.arc_offer[k])
-        if person not in state.assignment and state.blocker(person, offer) is None:
-            state.add(person, offer)
+    assigned, seats, unit_count = state.assignment, state.seats, state.unit_count
+    costs = [o.cost for o in problem.offers]
+    units = [p.unit for p in problem.people]
+    quota = problem.unit_quota
+    for person, offer, v in zip(problem.arc_person[order].tolist(), problem.arc_offer[order].tolist(),
+                                problem.arc_value[order].tolist(), strict=True):
+        # Cheap checks inline: most arcs of a large instance meet a placed person, a full class,
+        # an exhausted budget or a full unit quota; `blocker` then only adds the away limit.
+        if person in assigned or seats[offer] <= 0:
+            continue
+        if state.budget_left is not None and costs[offer] > state.budget_left:
+            continue
+        q = quota.get(units[person])
+        if q is not None and unit_count[units[person]] >= q:
+            continue
+        if state.blocker(person, offer) is None:
+            state.add(person, offer, v)
 
 
-def greedy(problem: Problem) -> dict[int, int]:
+def greedy(problem: Problem, mask: np.ndarray | None = None) -> _State:
     """The floor: value-per-cost greedy under every hard constraint."""
     state = _State(problem)
-    _fill(problem, state, usable_arcs(problem))
-    return state.assignment
+    _fill(problem, state, usable_arcs(problem) if mask is None else mask)
+    return state
 
 
 # --- Lagrangian-priced min-cost flow ---------------------------------------------------------
+
+def _units(problem: Problem) -> tuple[list[str], np.ndarray]:
+    """Sorted unit names and each person's unit index (computed once per problem)."""
+    if "units" not in problem.cache:
+        names = sorted({p.unit for p in problem.people})
+        index = {u: i for i, u in enumerate(names)}
+        problem.cache["units"] = (names, np.array([index[p.unit] for p in problem.people], dtype=np.int64))
+    return problem.cache["units"]  # type: ignore[return-value]
+
 
 def _flow(problem: Problem, mask: np.ndarray, lam: float, scale: float) -> tuple[np.ndarray, float, int]:
     """Max-profit capacity-and-quota assignment for profit value − λ·cost. Returns the chosen arc
@@ -209,21 +231,20 @@ def _flow(problem: Problem, mask: np.ndarray, lam: float, scale: float) -> tuple
     idx, profit = idx[keep], profit[keep]
     if idx.size == 0:
         return idx, 0.0, 0
-    units = sorted({problem.people[int(p)].unit for p in np.unique(problem.arc_person[idx])})
-    unit_id = {u: i for i, u in enumerate(units)}
-    n_people, _n_offers, n_units = len(problem.people), len(problem.offers), len(units)
+    units, unit_of_person = _units(problem)
+    n_people, n_units = len(problem.people), len(units)
     source, sink = 0, 1
     unit_node = 2
     person_node = unit_node + n_units
     offer_node = person_node + n_people
-    people_used = np.unique(problem.arc_person[idx])
-    offers_used = np.unique(problem.arc_offer[idx])
+    if "used" not in problem.cache:  # the same node set serves every λ (unused nodes are harmless)
+        problem.cache["used"] = (np.unique(problem.arc_person[mask]), np.unique(problem.arc_offer[mask]))
+    people_used, offers_used = problem.cache["used"]  # type: ignore[misc]
     supply = int(people_used.size)
 
     starts = [np.full(n_units, source), np.full(people_used.size, 0), problem.arc_person[idx] + person_node,
               offers_used + offer_node, np.array([source])]
-    person_unit = np.array([unit_id[problem.people[int(p)].unit] for p in people_used], dtype=np.int64)
-    starts[1] = person_unit + unit_node
+    starts[1] = unit_of_person[people_used] + unit_node
     ends = [np.arange(n_units) + unit_node, people_used + person_node, problem.arc_offer[idx] + offer_node,
             np.full(offers_used.size, sink), np.array([sink])]
     quotas = np.array([min(problem.unit_quota.get(u, supply), supply) for u in units], dtype=np.int64)
@@ -281,41 +302,36 @@ def solve(problem: Problem, *, iterations: int = 14) -> Allocation:
     # fill what seats and budget remain greedily.
     state = _State(problem)
     order = chosen[np.lexsort((chosen, -problem.arc_value[chosen]))] if chosen.size else chosen
-    for k in order.tolist():
-        person, offer = int(problem.arc_person[k]), int(problem.arc_offer[k])
+    for person, offer, v in zip(problem.arc_person[order].tolist(), problem.arc_offer[order].tolist(),
+                                problem.arc_value[order].tolist(), strict=True):
         if state.blocker(person, offer) is None:
-            state.add(person, offer)
+            state.add(person, offer, v)
     _fill(problem, state, mask)
 
-    greedy_assignment = greedy(problem)
-    values = _value_of(problem, mask)
-    greedy_value = sum(values[(p, o)] for p, o in greedy_assignment.items())
-    objective = sum(values[(p, o)] for p, o in state.assignment.items())
+    floor = greedy(problem, mask)
+    if floor.value > state.value:  # never worse than the floor
+        state = floor
     assignment = state.assignment
-    if greedy_value > objective:  # never worse than the floor
-        assignment, objective = greedy_assignment, greedy_value
-        state = _State(problem)
-        for p, o in sorted(assignment.items()):
-            state.add(p, o)
     total_cost = sum(problem.offers[o].cost for o in assignment.values())
     return Allocation(
-        assignment=dict(sorted(assignment.items())), objective=objective, cost=total_cost,
-        bound=max(bound, objective), greedy_objective=greedy_value,
+        assignment=dict(sorted(assignment.items())), objective=state.value, cost=total_cost,
+        bound=max(bound, state.value), greedy_objective=floor.value,
         reasons=explain(problem, state, mask), lam=lam_used,
     )
 
 
 def explain(problem: Problem, state: _State, mask: np.ndarray) -> dict[int, str]:
     """A reason code per person: placed, or the first constraint that kept them out."""
-    arcs_of: dict[int, list[int]] = defaultdict(list)
-    for k in range(problem.arc_person.size):
-        arcs_of[int(problem.arc_person[k])].append(k)
+    order = np.argsort(problem.arc_person, kind="stable")
+    persons = problem.arc_person[order]
+    bounds = np.searchsorted(persons, np.arange(len(problem.people) + 1))
+    positive = problem.arc_value > 0
     reasons: dict[int, str] = {}
     for person in range(len(problem.people)):
         if person in state.assignment:
             reasons[person] = PLACED
             continue
-        ks = [k for k in arcs_of.get(person, []) if problem.arc_value[k] > 0]
+        ks = [k for k in order[bounds[person]:bounds[person + 1]].tolist() if positive[k]]
         if not ks:
             reasons[person] = NO_ELIGIBLE_CLASS
             continue
