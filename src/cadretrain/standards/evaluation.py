@@ -160,7 +160,7 @@ def load_profiles(person_ids_qs: QuerySet, as_of: dt.date, rules: Sequence[Rule]
             Credential.objects.filter(person_id__in=person_ids_qs, issued_on__lte=as_of)
             .values_list("person_id", "dimension", "level", "language").distinct().order_by()
         )
-        for pid, dim, level, lang in creds.iterator(chunk_size=10_000):
+        for pid, dim, level, lang in creds:
             profiles[pid].add(dim, level, lang or "")
     if need_cred or need_ku:
         # One pass over the completions that matter (classes of programmes that grant a level or
@@ -184,7 +184,7 @@ def load_profiles(person_ids_qs: QuerySet, as_of: dt.date, rules: Sequence[Rule]
             )
             .values_list("person_id", "training_class_id").annotate(last=Max("completed_on")).order_by()
         )
-        for pid, cid, last in done.iterator(chunk_size=10_000):
+        for pid, cid, last in done:
             dim, level, lang, is_ku = classes[cid]
             profile = profiles[pid]
             if level:
