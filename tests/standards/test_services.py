@@ -185,3 +185,12 @@ def test_upsert_is_audited_and_a_second_identical_upsert_changes_nothing(world):
     before = state()
     assert standard_rows_upsert(actor=SYSTEM, rows=rows, today=TODAY) == {"created": 0, "updated": 0, "unchanged": 2}
     assert state() == before
+
+
+def test_numeric_spreadsheet_cells_keep_their_integer_spelling(world):
+    rows = [row(code="K", group=1.0, dimension="KNOWLEDGE_UPDATE_MONTHS", min_level=60.0,
+                valid_from=dt.date(2024, 1, 1))]
+    standard_rows_upsert(actor=SYSTEM, rows=rows, today=TODAY)
+    assert list(Requirement.objects.filter(standard__code="K").values_list("group", "min_level")) == [("1", "60")]
+    assert standard_rows_upsert(actor=SYSTEM, rows=[row(code="K", group="1", dimension="KNOWLEDGE_UPDATE_MONTHS",
+                                                        min_level="60")], today=TODAY)["unchanged"] == 1

@@ -71,6 +71,9 @@ class _Version:
 
 
 def _text(value: Any) -> str:
+    # Spreadsheet cells holding 1 or 60 arrive as floats: keep the integer spelling ("1", "60").
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     return clean_text(value if value is None or isinstance(value, str) else str(value))
 
 
