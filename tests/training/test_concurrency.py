@@ -119,3 +119,19 @@ def test_simultaneous_certificates_get_consecutive_numbers(world):
     assert race(20, work) == Counter({"ok": 20})
     numbers = sorted(Certificate.objects.filter(year=2026).values_list("number", flat=True))
     assert numbers == list(range(1, 21))
+
+
+def test_simultaneous_enrolments_in_overlapping_full_time_classes_give_one(world):
+    first = open_class("K-F1", world.ward_a, capacity=None, start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 13))
+    second = open_class("K-F2", world.ward_a, capacity=None, start=dt.date(2026, 3, 9), end=dt.date(2026, 3, 20))
+    officer = world.actor("officer_a")
+    person = world.people["a1"]
+
+    def work(i: int) -> str:
+        services.enrolment_create(actor=officer, training_class=(first, second)[i % 2], person=person)
+        return "ok"
+
+    outcomes = race(6, work)
+    assert outcomes["ok"] == 1
+    assert set(outcomes) <= {"ok", "already_enrolled", "full_time_overlap"}
+    assert Enrolment.objects.filter(person=person).count() == 1
