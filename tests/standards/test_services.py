@@ -194,3 +194,16 @@ def test_numeric_spreadsheet_cells_keep_their_integer_spelling(world):
     assert list(Requirement.objects.filter(standard__code="K").values_list("group", "min_level")) == [("1", "60")]
     assert standard_rows_upsert(actor=SYSTEM, rows=[row(code="K", group="1", dimension="KNOWLEDGE_UPDATE_MONTHS",
                                                         min_level="60")], today=TODAY)["unchanged"] == 1
+
+
+def test_export_then_import_changes_nothing(seeded):
+    from cadretrain.standards.selectors import standard_rows_export
+
+    standard_version_create(actor=SYSTEM, code="ND29-GIAM-DOC-SO", valid_from="2027-01-01",
+                            position_code="GIAM_DOC_SO", today=TODAY,
+                            requirements=[{"group": "1", "dimension": "EDUCATION", "min_level": "THAC_SI"}])
+    rows = standard_rows_export()
+    before = state()
+    counts = standard_rows_upsert(actor=SYSTEM, rows=rows, today=TODAY)
+    assert counts == {"created": 0, "updated": 0, "unchanged": len(rows)}
+    assert state() == before

@@ -58,3 +58,18 @@ def positions_with_standards() -> list[tuple[str, str]]:
         Standard.objects.filter(position__isnull=False)
         .order_by("position__code").values_list("position__code", "position__name").distinct()
     )
+
+
+def standard_rows_export() -> list[dict[str, object]]:
+    """Every version of every standard as rows of the `standards` interchange sheet (columns of
+    spec/interchange.md), ordered by code, version, row; importing them back changes nothing."""
+    rows: list[dict[str, object]] = []
+    for s in _with_rows(Standard.objects.order_by("code", "valid_from")):
+        for r in s.requirements.all():
+            rows.append({
+                "code": s.code, "name": s.name, "position_code": s.position.code if s.position else "",
+                "category": s.category, "management_tier": s.management_tier, "group": r.group,
+                "dimension": r.dimension, "min_level": r.min_level, "language": r.language,
+                "valid_from": s.valid_from, "valid_to": s.valid_to, "legal_basis": s.legal_basis,
+            })
+    return rows
