@@ -97,7 +97,10 @@ def test_person_gaps_fragment_explains_what_is_missing_and_404s_out_of_scope(see
     assert "NQ 04-NQ/TU" in html and "Trung cấp lý luận chính trị" in html and "chưa có" in html
     assert client_for("officer_b").get("/standards/people/P-A3/gaps/").status_code == 404
     assert client_for("learner").get("/standards/people/P-A3/gaps/").status_code == 404
-    assert client_for("learner").get("/standards/people/P-A1/gaps/").status_code == 200
+    learner = client_for("learner").get("/standards/people/P-A1/gaps/")
+    assert learner.status_code == 200 and b"<html" in learner.content  # a whole page
+    fragment = client_for("learner").get("/standards/people/P-A1/gaps/", headers={"HX-Request": "true"})
+    assert fragment.content.decode().lstrip().startswith("<section")
 
 
 def test_gap_overview_is_scoped_and_draws_a_heatmap(seeded, client_for):

@@ -101,7 +101,9 @@ def person_gaps(request: HttpRequest, code: str) -> HttpResponse:
             "groups": [{"result": g, "programmes": report.programmes.get((rule.code, g.group), [])}
                        for g in groups],
         })
-    return render(request, "standards/_person_gaps.html", {
+    # The person page swaps the fragment in with htmx; a plain visit gets a whole page.
+    template = "standards/_person_gaps.html" if getattr(request, "htmx", False) else "standards/person_gaps_page.html"
+    return render(request, template, {
         "report": report, "standards": standards, "as_of": as_of,
         "level_labels": LEVEL_LABELS, "dimension_labels": DIMENSION_LABELS,
     })
