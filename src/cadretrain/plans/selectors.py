@@ -320,3 +320,10 @@ def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = No
     params = {"as_of": as_of.isoformat(), "unit": unit_code, "budget": budget, "away_share": away_share,
               "unit_quota": unit_quota}
     return AllocationInput(problem, people_rows, offer_rows, params)
+
+
+def allocation_run_get(*, actor: Actor, pk: int) -> Any:
+    """One visible allocation proposal."""
+    from cadretrain.plans.models import AllocationRun
+
+    return get_visible_or_404(AllocationRun.objects.select_related("unit"), actor, pk=pk)

@@ -365,6 +365,8 @@ def allocation_accept(*, actor: Actor, run: Any, pairs: list[tuple[str, str]] | 
 
     if not actor.can(Action.NOMINATE):
         raise NotAllowed("plan_not_allowed")
+    if AllocationRun.objects.filter(pk=run.pk, accepted_at__isnull=False).exists():
+        raise Conflict("allocation_already_accepted")
     params = run.result.get("params", {})
     chosen = pairs if pairs is not None else [(r["person"], r["class"]) for r in run.result.get("rows", [])
                                               if r.get("class")]

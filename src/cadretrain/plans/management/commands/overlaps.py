@@ -1,0 +1,35 @@
+"""`cadretrain overlaps [--year YYYY] [--json]`: plan items and classes of different units that
+teach the same thing in the same period, grouped, with a similarity score and the reasons."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from cadretrain.domain.access import Actor
+from cadretrain.plans import selectors
+from cadretrain.plans.api import overlap_out
+
+
+class Command(BaseCommand):
+    help = "Phát hiện nội dung đào tạo trùng lặp giữa các đơn vị."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--year", type=int)
+        parser.add_argument("--json", action="store_true", dest="as_json")
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        year = o["year"] or timezone.localdate().year
+        clusters = selectors.overlap_clusters(actor=Actor.system(), year=year)
+        if o["as_json"]:
+            self.stdout.write(json.dumps({"year": year, "count": len(clusters),
+                                          "items": [overlap_out(c) for c in clusters]}, ensure_ascii=False))
+            return
+        self.stdout.write(f"year: {year}  clusters: {len(clusters)}")
+        for c in clusters:
+            self.stdout.write(f"[{c.key}] score {c.score:.2f} ({', '.join(c.reasons)}) units {', '.join(c.units)}")
+            for m in c.members:
+                self.stdout.write(f"    {m.kind}:{m.pk}\t{m.unit_code}\t{m.start}–{m.end}\t{m.text[:80]}")

@@ -1,0 +1,224 @@
+"""Web pages for annual plans, their approval, overlaps across units and the allocation
+optimiser. Thin: every rule lives in the services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cadretrain.catalogue.models import Programme
+from cadretrain.core.web import actor_of, actor_required, flash_domain_error
+from cadretrain.domain.access import Action
+from cadretrain.domain.errors import DomainError, NotFound
+from cadretrain.org.models import OrgUnit
+from cadretrain.plans import selectors, services
+from cadretrain.plans.models import AllocationRun, PlanStatus
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+@actor_required()
+def plan_list(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    if request.method == "POST":
+        if not actor.can(Action.MANAGE_PLANS):
+            raise NotFound()
+        unit = OrgUnit.objects.visible_to(actor).filter(code=request.POST.get("unit", "")).first()
+        try:
+            if unit is None:
+                raise DomainError("unknown_unit", code=request.POST.get("unit", ""))
+            plan = services.plan_create(actor=actor, unit=unit, year=request.POST.get("year"),
+                                        title=request.POST.get("title", ""))
+        except DomainError as exc:
+            flash_domain_error(request, exc)
+            return redirect("plans:plan-list")
+        return redirect("plans:plan-detail", pk=plan.pk)
+    year = _int(request.GET.get("year"))
+    plans = selectors.plan_list(actor=actor, year=year, status=request.GET.get("status") or None)
+    return render(request, "plans/plan_list.html", {
+        "plans": plans[:500], "filters": request.GET, "statuses": PlanStatus.choices,
+        "can_manage": actor.can(Action.MANAGE_PLANS),
+        "units": OrgUnit.objects.visible_to(actor).current().order_by("path")[:500],
+        "this_year": timezone.localdate().year + 1,
+    })
+
+
+@actor_required()
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_of(request)
+    plan = selectors.plan_get(actor=actor, pk=pk)
+    return render(request, "plans/plan_detail.html", {
+        "plan": plan,
+        "items": selectors.plan_items(actor=actor, plan=plan),
+        "consolidated": selectors.plan_consolidated(actor=actor, plan=plan),
+        "children": selectors.plan_children(actor=actor, plan=plan),
+        "events": selectors.plan_events(actor=actor, plan=plan),
+        "actual": selectors.plan_vs_actual(actor=actor, plan=plan),
+        "programmes": Programme.objects.order_by("code")[:1000],
+        "editable": plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED) and actor.can(Action.MANAGE_PLANS),
+        "can_approve": actor.can(Action.APPROVE_PLANS) and plan.status == PlanStatus.SUBMITTED,
+    })
+
+
+@require_POST
+@actor_required(Action.MANAGE_PLANS)
+def item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_of(request)
+    plan = selectors.plan_get(actor=actor, pk=pk)
+    p = request.POST
+    programme = Programme.objects.filter(code=p.get("programme", "")).first() if p.get("programme") else None
+    fields = {k: p.get(k, "") for k in ("need", "target_group", "people", "quarter", "budget_state", "budget_unit",
+                                         "budget_learner", "budget_sponsor", "budget_total")}
+    try:
+        services.plan_item_add(actor=actor, plan=plan, programme=programme,
+                               expected_version=_int(p.get("version")), **fields)
+    except DomainError as exc:
+        flash_domain_error(request, exc)
+    return redirect("plans:plan-detail", pk=pk)
+
+
+@require_POST
+@actor_required(Action.MANAGE_PLANS)
+def item_delete(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    actor = actor_of(request)
+    item = selectors.plan_item_get(actor=actor, pk=item_pk)
+    if item.plan_id != pk:
+        raise NotFound()
+    try:
+        services.plan_item_delete(actor=actor, item=item, expected_version=_int(request.POST.get("version")))
+    except DomainError as exc:
+        flash_domain_error(request, exc)
+    return redirect("plans:plan-detail", pk=pk)
+
+
+@require_POST
+@actor_required(Action.MANAGE_PLANS)
+def propose_items(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_of(request)
+    plan = selectors.plan_get(actor=actor, pk=pk)
+    try:
+        services.plan_propose_items(actor=actor, plan=plan, as_of=timezone.localdate())
+    except DomainError as exc:
+        flash_domain_error(request, exc)
+    return redirect("plans:plan-detail", pk=pk)
+
+
+@require_POST
+@actor_required()
+def plan_action(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_of(request)
+    plan = selectors.plan_get(actor=actor, pk=pk)
+    action = request.POST.get("action", "")
+    kwargs = {"actor": actor, "plan": plan, "expected_version": _int(request.POST.get("version")),
+              "comment": request.POST.get("comment", "")}
+    handlers = {"submit": services.plan_submit, "approve": services.plan_approve, "return": services.plan_return}
+    try:
+        if action not in handlers:
+            raise DomainError("plan_invalid_transition", status=plan.status, action=action)
+        handlers[action](**kwargs)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash_domain_error(request, exc)
+    return redirect("plans:plan-detail", pk=pk)
+
+
+@actor_required()
+def overlaps(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    year = _int(request.GET.get("year")) or timezone.localdate().year
+    clusters = selectors.overlap_clusters(actor=actor, year=year)
+    return render(request, "plans/overlaps.html", {
+        "year": year, "clusters": clusters, "can_merge": actor.is_city_wide,
+        "repeats": selectors.repeat_nominations(actor=actor, years=_int(request.GET.get("years")) or 3),
+    })
+
+
+@require_POST
+@actor_required()
+def overlap_merge(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    p = request.POST
+    year = _int(p.get("year")) or timezone.localdate().year
+    try:
+        seats = {k[len("seats_"):]: _int(v) for k, v in p.items() if k.startswith("seats_") and v != ""}
+        tc = services.overlap_merge(
+            actor=actor, year=year, cluster_key=p.get("cluster", ""), code=p.get("code", ""),
+            start_date=p.get("start_date"), end_date=p.get("end_date"),
+            programme=Programme.objects.filter(code=p.get("programme", "")).first() if p.get("programme") else None,
+            seats=seats or None,
+        )
+    except DomainError as exc:
+        flash_domain_error(request, exc)
+        return redirect(f"{reverse('plans:overlaps')}?year={year}")
+    return redirect("training:class-detail", code=tc.code)
+
+
+@actor_required()
+def allocation(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    if request.method == "POST":
+        if not actor.can(Action.NOMINATE):
+            raise NotFound()
+        p = request.POST
+        try:
+            run = services.allocation_propose(
+                actor=actor, as_of=timezone.localdate(), unit_code=p.get("unit") or None,
+                budget=_int(p.get("budget")), unit_quota=_int(p.get("unit_quota")),
+                away_share=(_int(p.get("away_percent")) or 30) / 100.0,
+            )
+        except DomainError as exc:
+            flash_domain_error(request, exc)
+            return redirect("plans:allocation")
+        return redirect("plans:allocation-detail", pk=run.pk)
+    return render(request, "plans/allocation.html", {
+        "runs": AllocationRun.objects.visible_to(actor).select_related("unit")[:20],
+        "units": OrgUnit.objects.visible_to(actor).current().order_by("path")[:500],
+        "can_run": actor.can(Action.NOMINATE),
+    })
+
+
+@actor_required()
+def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_of(request)
+    run = selectors.allocation_run_get(actor=actor, pk=pk)
+    rows = run.result.get("rows", [])
+    return render(request, "plans/allocation_detail.html", {
+        "run": run, "placed": [r for r in rows if r.get("class")], "unplaced": [r for r in rows if not r.get("class")],
+        "can_accept": actor.can(Action.NOMINATE) and run.accepted_at is None,
+    })
+
+
+@require_POST
+@actor_required(Action.NOMINATE)
+def allocation_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_of(request)
+    run = selectors.allocation_run_get(actor=actor, pk=pk)
+    pairs = []
+    for person in request.POST.getlist("keep"):
+        klass = request.POST.get(f"class_{person}", "").strip()
+        if klass:
+            pairs.append((person, klass))
+    try:
+        made = services.allocation_accept(actor=actor, run=run, pairs=pairs)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash_domain_error(request, exc)
+        return redirect("plans:allocation-detail", pk=pk)
+    from django.contrib import messages
+
+    messages.success(request, _("Đã tạo {n} đề nghị cử học.").format(n=len(made)))
+    return redirect("plans:allocation-detail", pk=pk)
+
