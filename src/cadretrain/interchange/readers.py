@@ -115,22 +115,28 @@ def _xlsx_sheets(path: Path, archive: zipfile.ZipFile) -> list[RawSheet]:
     xml_paths = _sheet_xml_paths(archive)
 
     def make(name: str) -> RawSheet:
+        loaded: list[object] = []
+
+        def sheet_of() -> object:
+            # Loading a sheet parses all of it: do it once for the rows and the merged ranges.
+            if not loaded:
+                try:
+                    loaded.append(book.get_sheet_by_name(name))
+                except Exception:
+                    raise UnreadableWorkbook("not_a_workbook", path=path.name) from None
+            return loaded[0]
+
         def rows() -> Iterator[Row]:
-            try:
-                sheet = book.get_sheet_by_name(name)
-            except Exception:
-                raise UnreadableWorkbook("not_a_workbook", path=path.name) from None
-            first_row, first_col = sheet.start or (0, 0)
+            sheet = sheet_of()
+            first_row, first_col = sheet.start or (0, 0)  # type: ignore[attr-defined]
             pad = [""] * first_col
-            for offset, values in enumerate(sheet.iter_rows()):
+            for offset, values in enumerate(sheet.iter_rows()):  # type: ignore[attr-defined]
                 yield first_row + offset + 1, (pad + values) if first_col else values
+            loaded.clear()  # the next sheet need not share memory with this one
 
         def problems() -> dict[tuple[int, int], tuple[str, dict]]:
             found: dict[tuple[int, int], tuple[str, dict]] = {}
-            try:
-                merged = book.get_sheet_by_name(name).merged_cell_ranges or []
-            except Exception:
-                merged = []
+            merged = sheet_of().merged_cell_ranges or []  # type: ignore[attr-defined]
             for (r1, c1), (r2, c2) in merged:
                 span = f"{_letters(c1)}{r1 + 1}:{_letters(c2)}{r2 + 1}"
                 found[(r1 + 1, c1)] = ("merged_cell", {"range": span})
