@@ -133,16 +133,31 @@ def export_to_duckdb() -> Any:
             columns = [c[0] for c in cursor.description]
             types = _duck_columns(table, columns)
             rows = cursor.fetchall()
-            frame = pd.DataFrame({c: pd.Series([r[i] for r in rows], dtype=object)
-                                  for i, c in enumerate(columns)})
+            data = {}
+            for i, c in enumerate(columns):
+                values = [r[i] for r in rows]
+                if types[c] in ("DATE", "TIMESTAMPTZ"):
+                    # Backends return str, date or (aware) datetime: hand DuckDB ISO text.
+                    values = [v.isoformat() if hasattr(v, "isoformat") else v for v in values]
+                elif types[c] == "DOUBLE":
+                    values = [None if v is None else float(v) for v in values]
+                data[c] = pd.Series(values, dtype=object)
+            frame = pd.DataFrame(data)
             duck.execute(f'CREATE TABLE "{table}" ('
                          + ", ".join(f'"{c}" {t}' for c, t in types.items()) + ")")
             if rows:
                 # Materialise as a DuckDB table (not a view over pandas): queries run natively.
                 duck.register("_frame", frame)
-                duck.execute(f'INSERT INTO "{table}" SELECT '
-                             + ", ".join(f'CAST("{c}" AS {t})' for c, t in types.items())
-                             + " FROM _frame")
+                try:
+                    duck.execute(f'INSERT INTO "{table}" SELECT '
+                                 + ", ".join(f'CAST("{c}" AS {t})' for c, t in types.items())
+                                 + " FROM _frame")
+                except duckdb.ConversionException as exc:
+                    # One odd value must not lose the table: NULL it and say so.
+                    log(f"DuckDB export: {table}: {exc}; unconvertible values become NULL")
+                    duck.execute(f'INSERT INTO "{table}" SELECT '
+                                 + ", ".join(f'TRY_CAST("{c}" AS {t})' for c, t in types.items())
+                                 + " FROM _frame")
                 duck.unregister("_frame")
     return duck
 
@@ -206,7 +221,11 @@ def run_workload(module: ModuleType, ctx: Context, *, check_all: bool = False) -
         # Export before the first timed call, and afresh for each workload: an earlier workload
         # may have written to the product DB since the last export.
         ctx.close()
-        _ = ctx.duck
+        try:
+            _ = ctx.duck
+        except Exception as exc:
+            return {**record, "status": "error", "reason": f"DuckDB export: {exc!r}",
+                    "traceback": traceback.format_exc(limit=6)}
     limits: list[dict[str, Any]] = []
     apps: list[dict[str, Any]] = []
     try:
