@@ -60,6 +60,7 @@ def test_completed_enrolment_grants_the_programme_level_and_updates_derived_tabl
     granted = Credential.objects.get(person=person, dimension="POLITICAL_THEORY")
     assert granted.level == "TRUNG_CAP" and granted.issued_on == dt.date(2024, 6, 30)
     assert granted.enrolment == Enrolment.objects.get(person=person)
+    assert granted.issuer == "Trường Đào tạo cán bộ Lê Hồng Phong" and granted.certificate_no == "TC-001"
     assert PersonYearPeriods.objects.get(person=person, year=2024).periods == 400
     assert Enrolment.objects.get(person=person).score == Decimal("8.50")
 

@@ -974,7 +974,7 @@ class Importer:
                 self._note_enrolment_change(pid, klass.id)
                 if new[0] == EnrolmentStatus.COMPLETED and old_status != EnrolmentStatus.COMPLETED \
                         and klass.programme_id in grants:
-                    completions.append((pid, pk, grants[klass.programme_id], new[2], new[3]))
+                    completions.append((pid, pk, grants[klass.programme_id], new[2], new[3], klass.id))
             table.insert(inserts)
             table.update(fields, updates)
             if completions:
@@ -987,7 +987,7 @@ class Importer:
             self.changed_people.add(person_id)
             self.changed_classes.add(class_id)
 
-    def _grant(self, completions: list[tuple[int, int, tuple[str, str, str], dt.date, str]]) -> None:
+    def _grant(self, completions: list[tuple[int, int, tuple[str, str, str], dt.date, str, int]]) -> None:
         """Completion of a granting programme gives its level from the completion date unless the
         person already holds it or better (the rule of `training.services._grant_level`, here for
         a whole chunk with one lookup)."""
@@ -996,7 +996,10 @@ class Importer:
                 person_id__in={c[0] for c in completions}).values_list("person_id", "dimension", "level", "language", "issued_on"):
             held[pid].append((d, lv, lang, day))
         inserts = []
-        for pid, enrolment_id, (dim, level, lang), day, cert in completions:
+        # The issuer is the class's institution, else its organising unit (as the training service).
+        issuers = {pk: inst or unit for pk, inst, unit in TrainingClass.objects.filter(
+            pk__in={c[5] for c in completions}).values_list("pk", "institution__name", "organizer_unit__name")}
+        for pid, enrolment_id, (dim, level, lang), day, cert, class_id in completions:
             mine = held[pid]
             covered = False
             for h_dim, h_level, h_lang, h_day in mine:
@@ -1010,10 +1013,10 @@ class Importer:
                     continue
             if covered:
                 continue
-            inserts.append((pid, dim, level, lang, day, cert, enrolment_id))
+            inserts.append((pid, dim, level, lang, day, cert, enrolment_id, issuers.get(class_id, "")))
             mine.append((dim, level, lang, day))
         self.table(Credential, ["person_id", "dimension", "level", "language", "issued_on", "certificate_no",
-                                "enrolment_id"]).insert(inserts)
+                                "enrolment_id", "issuer"]).insert(inserts)
         self.report.granted_credentials += len(inserts)
 
     def _recount(self, class_ids: set[int]) -> None:
