@@ -188,9 +188,13 @@ def _tier_figures(actor: Actor, date_from: dt.date, date_to: dt.date) -> dict[st
     people = Person.objects.visible_to(actor).employed_on(date_to).exclude(management_tier="")
     for tier, n in people.order_by().values_list("management_tier").annotate(n=Count("pk")):
         tiers[tier]["people"] = n
-    period = Enrolment.objects.filter(
+    # Conditions on the joined person (not `person__in=<subquery>`), so that the planner drives
+    # the join from the period's classes through the start-date index.
+    period = Enrolment.objects.visible_to(actor).filter(
+        Q(person__joined_on__isnull=True) | Q(person__joined_on__lte=date_to),
+        Q(person__left_on__isnull=True) | Q(person__left_on__gt=date_to),
         training_class__start_date__gte=date_from, training_class__start_date__lte=date_to,
-        person__in=people.values("pk"),
+        person__management_tier__in=[t.value for t in ManagementTier],
     )
     abroad = period.filter(COUNTED).exclude(training_class__country="VN")
     updated = period.filter(status="COMPLETED", training_class__programme__kind="KNOWLEDGE_UPDATE")
@@ -345,6 +349,7 @@ def dashboard(*, actor: Actor, scope: Scope, year_from: int, year_to: int, serie
     # C: figures per unit of the scope (for the by-unit table), summed in the selected series;
     # E: the names of the root and its children, which the unit rows are rolled up into.
     unit_where = "u.path LIKE %s" if scope.path else "1 = 1"
+    where_c, p_c = (_scope_sql(scope, "sc") if scope.path else ("sc.unit_id IS NOT NULL", []))
     series_filter, series_params = "", []
     if series == "ABROAD":
         series_filter = " AND sc.abroad"
@@ -356,11 +361,11 @@ def dashboard(*, actor: Actor, scope: Scope, year_from: int, year_to: int, serie
         FROM (SELECT sc.unit_id AS unit_id, SUM(sc.learners) AS learners, SUM(sc.enrolments) AS enrolments,
                      SUM(sc.completed) AS completed
               FROM reports_summarycell sc
-              WHERE sc.year BETWEEN %s AND %s AND sc.unit_id IS NOT NULL{series_filter}
+              WHERE {where_c} AND sc.year BETWEEN %s AND %s{series_filter}
               GROUP BY sc.unit_id) agg
-        JOIN org_orgunit u ON u.id = agg.unit_id WHERE {unit_where}"""
+        JOIN org_orgunit u ON u.id = agg.unit_id"""
     )
-    params += [year_from, year_to, *series_params, *([scope.path + "%"] if scope.path else [])]
+    params += [*p_c, year_from, year_to, *series_params]
     child_depth = scope.path.count("/") - 1 if scope.path else 1  # depth of the root's children
     parts.append(
         f"""SELECT 'E', u.depth, u.code, u.name, 0, 0, 0, 0, 0, 0, 0, u.path FROM org_orgunit u

@@ -117,6 +117,7 @@ def dashboard_context(request: HttpRequest, actor: Actor) -> dict[str, Any]:
              for u in people["units"]]
     return {
         "filters": f, "scope": scope, "board": board, "series_rows": series_rows,
+        "series_label": charts.SERIES_LABELS[f["series"] or "ALL"],
         "series_choices": [(s, charts.SERIES_LABELS[s]) for s in selectors.SERIES],
         "years": board.years, "kpi": {
             "classes": sel.classes, "enrolments": sel.enrolments, "completed": sel.completed,
