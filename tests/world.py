@@ -71,16 +71,16 @@ def build_world() -> World:
         "d1": _person("P-D1", "Hoàng Minh Giang", department, position),
     }
     world.users = {
-        "admin": user_create(actor=SYSTEM, username="admin", role="CITY_ADMIN", password=PASSWORD),
+        "admin": user_create(actor=SYSTEM, username="admin", role="CITY_ADMIN", password=PASSWORD, validate=False),
         "officer_a": user_create(actor=SYSTEM, username="officer_a", role="UNIT_OFFICER",
-                                 unit_code="00004", password=PASSWORD),
+                                 unit_code="00004", password=PASSWORD, validate=False),
         "officer_b": user_create(actor=SYSTEM, username="officer_b", role="UNIT_OFFICER",
-                                 unit_code="00008", password=PASSWORD),
+                                 unit_code="00008", password=PASSWORD, validate=False),
         "viewer_a": user_create(actor=SYSTEM, username="viewer_a", role="VIEWER",
-                                unit_code="00004", password=PASSWORD),
+                                unit_code="00004", password=PASSWORD, validate=False),
         "learner": user_create(actor=SYSTEM, username="learner", role="LEARNER",
-                               person_code="P-A1", password=PASSWORD),
+                               person_code="P-A1", password=PASSWORD, validate=False),
         "school": user_create(actor=SYSTEM, username="school", role="INSTITUTION_STAFF",
-                              institution_name=institution.name, password=PASSWORD),
+                              institution_name=institution.name, password=PASSWORD, validate=False),
     }
     return world

@@ -153,7 +153,12 @@ class Credential(models.Model):
                 fields=["person", "dimension", "level", "issued_on"], name="credential_unique_key"
             )
         ]
-        indexes = [models.Index(fields=["dimension", "level"])]
+        indexes = [
+            models.Index(fields=["dimension", "level"]),
+            # Covering index for "best level per dimension as of a date" over the whole workforce.
+            models.Index(fields=["person", "issued_on", "dimension", "level", "language"],
+                         name="credential_person_levels"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dimension}:{self.level} ({self.issued_on})"

@@ -148,7 +148,10 @@ class Enrolment(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["person", "status"]),
+            # Covering index for the workforce gap pass: a person's completions with their date and
+            # class are read from the index alone (most of the evaluation time at M/L was row reads).
+            models.Index(fields=["person", "status", "completed_on", "training_class"],
+                         name="enrolment_person_completions"),
             models.Index(fields=["status", "completed_on"]),
         ]
 

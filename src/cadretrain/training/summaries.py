@@ -31,7 +31,8 @@ def rebuild_person_year_periods() -> None:
             JOIN catalogue_programme p ON p.id = c.programme_id
             WHERE e.status = 'COMPLETED' AND e.completed_on IS NOT NULL
             GROUP BY e.person_id, {year_expr}
-            """
+            """,
+            [],  # with a params list Django turns the %% of strftime back into a single %
         )
 
 
