@@ -307,6 +307,10 @@ def _generate(*, size: str, seed: int, today: dt.date, say: Callable[[str], None
 
     for table in TABLES:
         reset_sequence(table)
+    # Statistics before anything queries the new rows (derived tables, hooks, the learner pick):
+    # without them the planners choose scans.
+    analyze()
+    step("analyze", 1)
 
     from cadretrain.training.signals import enrolments_rebuilt
 
@@ -320,8 +324,9 @@ def _generate(*, size: str, seed: int, today: dt.date, say: Callable[[str], None
     from cadretrain.demo.users import create_demo_users
 
     step("demo users", len(create_demo_users()))
-    analyze()
-    step("analyze", 1)
+    if hooks:
+        analyze()  # the extensions added rows of their own
+        step("analyze again", 1)
     return Report(size, seed, counts, 0.0, tree.unmatched_old)
 
 
