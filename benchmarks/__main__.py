@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
             datasets.release(info)
     load_end = harness.load_average()
     run_record = {
-        "scale": args.scale, "db": args.db, "seed": args.seed, "repeat": repeat,
+        "scale": args.scale, "db": args.db, "seed": args.seed, "repeat": repeat, "only": only,
         "started": started.isoformat(timespec="seconds"),
         "load_start": load_start, "load_end": load_end, "noisy": load_start > harness.NOISY_LOAD,
         "machine": machine,

@@ -475,6 +475,9 @@ def markdown(run: dict[str, Any]) -> str:
 def write_results(run: dict[str, Any]) -> tuple[Path, Path]:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stem = f"{run['scale']}-{run['db']}-{run['started'][:10]}"
+    if run.get("only"):
+        # A partial run must not overwrite the day's full run.
+        stem += "-only-" + "-".join(sorted(run["only"]))
     json_path = RESULTS_DIR / f"{stem}.json"
     md_path = RESULTS_DIR / f"{stem}.md"
     clean = json.loads(json.dumps(run, default=str))
