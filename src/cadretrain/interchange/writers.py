@@ -10,7 +10,6 @@ mode; a `.zip` path writes one CSV per sheet, the format to use past Excel's 1,0
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import zipfile
 from collections.abc import Iterator
@@ -45,14 +44,6 @@ XLSX_MAX_ROWS = 1_048_575  # data rows under the header
 BLOCK = 500
 
 
-def _text(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Y" if value else "N"
-    return value
-
-
 class Scope:
     """What one export covers: the actor's visible records, optionally one unit's subtree."""
 
@@ -66,13 +57,11 @@ class Scope:
         qs = OrgUnit.objects.visible_to(self.actor)
         if self.prefix:
             qs = qs.filter(path__startswith=self.prefix)
-        for row in qs.order_by("code").values_list(
-                "code", "name", "parent__code", "kind", "valid_from", "valid_to", "successor__code"):
-            yield [_text(x) for x in row]
+        yield from qs.order_by("code").values_list(
+                "code", "name", "parent__code", "kind", "valid_from", "valid_to", "successor__code")
 
     def positions(self) -> Iterator[list[Any]]:
-        for row in Position.objects.order_by("code").values_list("code", "name", "kind"):
-            yield list(row)
+        yield from Position.objects.order_by("code").values_list("code", "name", "kind")
 
     def _people(self) -> Any:
         qs = Person.objects.visible_to(self.actor)
@@ -86,7 +75,8 @@ class Scope:
             "management_tier", "rank_code", "party_member", "ethnicity", "national_id", "email", "phone",
             "joined_on", "left_on")
         for row in rows.iterator(chunk_size=5000):
-            out = [_text(x) for x in row]
+            out = list(row)
+            out[9] = "Y" if out[9] else "N"  # party member
             if not self.sensitive:
                 out[11] = ""  # national ID: not for roles that may not see it
             yield out
@@ -99,13 +89,11 @@ class Scope:
                 "person__code", "dimension", "level", "language", "field", "issued_on", "issuer",
                 "certificate_no"))
             rows.sort(key=lambda r: (r[0], r[1], r[2], r[5]))
-            for row in rows:
-                yield [_text(x) for x in row]
+            yield from rows
 
     def programmes(self) -> Iterator[list[Any]]:
-        for row in Programme.objects.order_by("code").values_list(
-                "code", "name", "kind", "grants_dimension", "grants_level", "periods", "topics", "description"):
-            yield [_text(x) for x in row]
+        yield from Programme.objects.order_by("code").values_list(
+                "code", "name", "kind", "grants_dimension", "grants_level", "periods", "topics", "description")
 
     def _classes(self) -> Any:
         qs = TrainingClass.objects.visible_to(self.actor)
@@ -115,10 +103,9 @@ class Scope:
         return qs
 
     def classes(self) -> Iterator[list[Any]]:
-        for row in self._classes().order_by("code").values_list(
+        yield from self._classes().order_by("code").values_list(
                 "code", "programme__code", "name", "organizer_unit__code", "institution__name", "partner__name",
-                "country", "start_date", "end_date", "capacity", "cost_vnd", "mode").iterator(chunk_size=5000):
-            yield [_text(x) for x in row]
+                "country", "start_date", "end_date", "capacity", "cost_vnd", "mode").iterator(chunk_size=5000)
 
     def enrolments(self) -> Iterator[list[Any]]:
         classes = list(self._classes().order_by("code").values_list("id", "code"))
@@ -132,18 +119,17 @@ class Scope:
                 "training_class_id", "person__code", "status", "score", "completed_on", "certificate_no"))
             rows.sort(key=lambda r: (codes[r[0]], r[1]))
             for cid, *rest in rows:
-                yield [codes[cid], *(_text(x) for x in rest)]
+                yield (codes[cid], *rest)
 
     def standards(self) -> Iterator[list[Any]]:
         try:
             from cadretrain.standards.models import Requirement
         except ImportError:
             return
-        for row in Requirement.objects.order_by("standard__code", "standard__valid_from", "ordinal", "id").values_list(
+        yield from Requirement.objects.order_by("standard__code", "standard__valid_from", "ordinal", "id").values_list(
                 "standard__code", "standard__name", "standard__position__code", "standard__category",
                 "standard__management_tier", "group", "dimension", "min_level", "language",
-                "standard__valid_from", "standard__valid_to", "standard__legal_basis"):
-            yield [_text(x) for x in row]
+                "standard__valid_from", "standard__valid_to", "standard__legal_basis")
 
 
 def _scope(actor: Actor, unit_code: str | None) -> Scope:
@@ -187,19 +173,14 @@ def write_workbook(path: str | Path, *, actor: Actor, unit_code: str | None = No
     return counts
 
 
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
 def _write_csv(raw: Any, header: list[str], rows: Iterator[list[Any]]) -> int:
     text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
     writer.writerow(header)
     n = 0
     for row in rows:
-        writer.writerow([_csv_cell(x) for x in row])
+        # csv writes None as an empty cell, dates as ISO and Decimals as "8.50": no conversion.
+        writer.writerow(row)
         n += 1
     text.flush()
     text.detach()
