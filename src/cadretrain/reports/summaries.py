@@ -16,6 +16,17 @@ change touches is read from the `enrolments_changed` kwargs:
 "years" the class's current year *and* the year it was filed under (CubeClass), so transfers and
 moved classes leave nothing stale behind. A test drives random sequences of changes and checks
 the cube against a from-scratch recomputation.
+
+Distinct counts. Enrolments and completions add up along every axis; distinct people and
+distinct classes do not. The cube is keyed by the learner's *current* unit, and every person has
+exactly one, so distinct learners add up over units (a subtree's learners = the sum of its
+units') but not over programmes or years: LearnerCell therefore keeps exact distinct learners per
+(unit, year, series) for the dashboard's series (kind, political theory by level, ABROAD, ALL)
+and for each `report summary` row ("K:<kind>:<level>"), and the dashboard shows distinct
+learners per year only (a period total would need a scan; it shows attendances instead).
+Distinct classes add up over years and programmes but not over units (a class mixes units): the
+city rows (unit NULL) hold every class, and a unit subtree's classes are counted at request time
+from the classes of the period (start-date index), exactly as the drill-down list selects them.
 """
 
 from __future__ import annotations
