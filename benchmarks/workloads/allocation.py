@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 NAME = "allocation"
+MAX_PAIRS = 3  # the LP limit (HiGHS IPM) takes minutes at L
 
 SIZES = {"XS": (200, 20), "S": (2_000, 100), "M": (10_000, 400), "L": (50_000, 2_000), "XL": (200_000, 5_000)}
 
@@ -97,20 +98,25 @@ def setup(ctx: Any) -> None:
 
 
 def limit(ctx: Any) -> dict[str, Any]:
-    return {"bound": lp_bound_highs(ctx.state["problem"])}
+    bound = lp_bound_highs(ctx.state["problem"])
+    return {"bound": bound, "metrics": {"lp_bound": bound}}
 
 
 def app(ctx: Any) -> dict[str, Any]:
     from cadretrain.domain.allocation import solve
 
     result = solve(ctx.state["problem"])
-    return {"allocation": result, "problem": ctx.state["problem"]}
+    return {"allocation": result, "problem": ctx.state["problem"],
+            "metrics": {"objective": result.objective, "bound": result.bound, "greedy": result.greedy_objective,
+                        "placed": len(result.assignment)}}
 
 
 def check(app_result: dict[str, Any], limit_result: dict[str, Any]) -> None:
     from cadretrain.domain.allocation import audit, solve
 
     alloc, problem = app_result["allocation"], app_result["problem"]
+    app_result["metrics"]["quality_vs_lp"] = alloc.objective / limit_result["bound"] if limit_result["bound"] else 1.0
+    app_result["metrics"]["greedy_vs_lp"] = alloc.greedy_objective / limit_result["bound"] if limit_result["bound"] else 1.0
     assert audit(problem, alloc.assignment.items()) == [], "infeasible allocation"
     assert alloc.objective >= alloc.greedy_objective - 1e-9, "worse than greedy"
     assert alloc.bound >= limit_result["bound"] - 1e-6 * max(1.0, limit_result["bound"]), \

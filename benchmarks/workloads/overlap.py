@@ -197,6 +197,7 @@ def quality(result: dict[str, Any]) -> dict[str, float]:
 
 def check(app_result: dict[str, Any], limit_result: dict[str, Any]) -> None:
     q = quality(app_result)
+    app_result["metrics"] = q  # recorded by the runner beside the timings
     assert q["recall_planted"] >= 0.98, q
     assert q["precision_oracle"] >= 0.9, q
     assert q.get("recall_oracle", 1.0) >= 0.98, q
