@@ -233,7 +233,7 @@ def run_workload(module: ModuleType, ctx: Context, *, check_all: bool = False) -
         for i in range(pairs):
             lim = timed_call(module.limit, ctx)
             app = timed_call(module.app, ctx)
-            if i == 0 or check_all:
+            if i == 0 or check_all or getattr(module, "CHECK_ALL", False):
                 module.check(app["result"], lim["result"])
             limits.append(lim)
             apps.append(app)

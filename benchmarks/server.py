@@ -86,9 +86,36 @@ def start(database_url: str, tmp: Path, *, workers: int = 1, threads: int = 4, c
     raise RuntimeError("gunicorn did not become ready within 60 s")
 
 
+def wait_idle(server: Server, *, limit_s: float = 180) -> float:
+    """Wait until the server has drained the backlog of the previous run (requests queued by
+    clients that have gone keep running): two quick hellos in a row. Returns the seconds waited."""
+    start = time.perf_counter()
+    quick = 0
+    while time.perf_counter() - start < limit_s and quick < 2:
+        t = time.perf_counter()
+        try:
+            with urllib.request.urlopen(server.url("/bench/hello"), timeout=60) as resp:
+                resp.read()
+            quick = quick + 1 if time.perf_counter() - t < 0.25 else 0
+        except OSError:
+            quick = 0
+            time.sleep(0.2)
+    return time.perf_counter() - start
+
+
 def load(server: Server, path: str, *, concurrency: int, seconds: float, headers: dict[str, str],
          cpu: int = 1, use_wrk: bool = True) -> dict:
-    """One bounded load run: rps, p50/p95/p99 in ms, non-2xx and socket errors."""
+    """One bounded load run: rps, p50/p95/p99 in ms, non-2xx and socket errors. Starts only
+    once the server is idle, so one slow endpoint's backlog is not charged to the next run."""
+    drained = wait_idle(server)
+    result = _load(server, path, concurrency=concurrency, seconds=seconds, headers=headers,
+                   cpu=cpu, use_wrk=use_wrk)
+    result["waited_idle_s"] = round(drained, 2)
+    return result
+
+
+def _load(server: Server, path: str, *, concurrency: int, seconds: float, headers: dict[str, str],
+          cpu: int, use_wrk: bool) -> dict:
     if use_wrk and WRK:
         args = [WRK, "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
                 "-s", str(LUA)]

@@ -10,6 +10,8 @@ A module ``benchmarks/workloads/<name>.py`` defines:
     Scales it supports, e.g. ``("XS", "S", "M")``; default: all of XS, S, M, L, XL.
 ``MAX_PAIRS: int`` (optional)
     Caps the number of (limit, app) pairs for an expensive workload (never below 3 is advised).
+``CHECK_ALL: bool`` (optional)
+    Run ``check`` on every pair, not only the first (as ``--check-all`` does for all).
 ``ORDER: int`` (optional, default 50)
     Workloads run by ascending ORDER, then name. Workloads that write to the product DB
     (contention: 90) run last so that the others see the dataset as generated.
