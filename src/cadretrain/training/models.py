@@ -153,6 +153,8 @@ class Enrolment(models.Model):
             models.Index(fields=["person", "status", "completed_on", "training_class"],
                          name="enrolment_person_completions"),
             models.Index(fields=["status", "completed_on"]),
+            # "classes attended by a unit's people" (class scoping, unit dashboards).
+            models.Index(fields=["person", "training_class"], name="enrolment_person_class"),
         ]
 
     def __str__(self) -> str:
