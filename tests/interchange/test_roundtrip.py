@@ -53,6 +53,9 @@ def test_export_import_into_an_empty_database_export_is_identical(world, import_
     rows["units"].append({"code": "00005", "name": "Phường cũ", "parent_code": "HN", "kind": "WARD",
                           "valid_from": "2000-01-01", "valid_to": "2025-06-30", "successor_code": "00004"})
     rows["people"][0]["left_on"] = "2030-01-01"
+    rows["standards"] = [{"code": "TC-CV", "name": "Chuyên viên", "position_code": "CV", "group": "1",
+                          "dimension": "EDUCATION", "min_level": "DAI_HOC", "valid_from": "2020-01-01",
+                          "legal_basis": "NĐ 138/2020/NĐ-CP"}]
     rows["classes"].append({"code": "L-ABROAD", "programme_code": "LLCT-TC", "organizer_unit_code": "HN",
                             "partner": "Đại học Tokyo", "country": "JP", "start_date": "2025-03-01",
                             "end_date": "2025-03-20", "mode": "TRUC_TUYEN"})
@@ -68,7 +71,7 @@ def test_export_import_into_an_empty_database_export_is_identical(world, import_
     workbook_export(actor=SYSTEM, path=second)
     reader = read_xlsx if suffix == ".xlsx" else read_zip
     assert reader(first) == reader(second)
-    assert sum(report.created.values()) > 10
+    assert sum(report.created.values()) > 10 and report.created["standards"] == 1
 
 
 def test_an_officers_export_holds_only_their_subtree(world, import_file, tmp_path):

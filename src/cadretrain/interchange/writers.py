@@ -122,14 +122,12 @@ class Scope:
                 yield (codes[cid], *rest)
 
     def standards(self) -> Iterator[list[Any]]:
-        try:
-            from cadretrain.standards.models import Requirement
-        except ImportError:
-            return
-        yield from Requirement.objects.order_by("standard__code", "standard__valid_from", "ordinal", "id").values_list(
-                "standard__code", "standard__name", "standard__position__code", "standard__category",
-                "standard__management_tier", "group", "dimension", "min_level", "language",
-                "standard__valid_from", "standard__valid_to", "standard__legal_basis")
+        """The standards engine's own export of its rows (the same columns it imports)."""
+        from cadretrain.standards.selectors import standard_rows_export
+
+        keys = schema.SHEET_BY_NAME["standards"].keys
+        for row in standard_rows_export():
+            yield [row.get(k) for k in keys]
 
 
 def _scope(actor: Actor, unit_code: str | None) -> Scope:
