@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from cadretrain.core.audit import audit_record, diff, snapshot
 from cadretrain.core.choices import Category, ManagementTier, RankCode
@@ -16,6 +17,12 @@ from cadretrain.domain.levels import CREDENTIAL_DIMENSIONS, Dimension, is_known_
 from cadretrain.domain.text import clean_text, fold
 from cadretrain.org.models import OrgUnit, Position
 from cadretrain.people.models import Assignment, Credential, Person
+
+# Allowed codes, built once: the importer validates hundreds of thousands of rows through here.
+CATEGORIES = frozenset(Category.values)
+TIERS = frozenset(ManagementTier.values)
+RANKS = frozenset(RankCode.values)
+DIMENSIONS = frozenset(CREDENTIAL_DIMENSIONS)
 
 PERSON_FIELDS = (
     "full_name", "birth_date", "gender", "category", "management_tier", "rank_code",
@@ -42,13 +49,13 @@ def clean_person_fields(data: dict[str, Any]) -> dict[str, Any]:
     if "gender" in data:
         out["gender"] = v.parse_gender(data["gender"])
     if "category" in data:
-        out["category"] = v.check_choice(data["category"], set(Category.values), "unknown_category")
+        out["category"] = v.check_choice(data["category"], CATEGORIES, "unknown_category")
     if "management_tier" in data:
         tier = (data["management_tier"] or "").strip()
-        out["management_tier"] = tier and v.check_choice(tier, set(ManagementTier.values), "unknown_tier")
+        out["management_tier"] = tier and v.check_choice(tier, TIERS, "unknown_tier")
     if "rank_code" in data:
         rank = (data["rank_code"] or "").strip()
-        out["rank_code"] = rank and v.check_choice(rank, set(RankCode.values), "unknown_rank")
+        out["rank_code"] = rank and v.check_choice(rank, RANKS, "unknown_rank")
     if "party_member" in data:
         out["party_member"] = bool(v.parse_bool(data["party_member"]))
     for key in ("ethnicity", "email", "phone"):
@@ -84,7 +91,7 @@ def person_create(
     )
     Assignment.objects.create(
         person=person, unit=unit, position=position,
-        valid_from=assigned_from or data.get("joined_on") or dt.date.today(), is_primary=True,
+        valid_from=assigned_from or data.get("joined_on") or timezone.localdate(), is_primary=True,
     )
     audit_record(actor=actor, obj=person, action="create", changes={"new": snapshot(person)},
                  unit_path=unit.path)
@@ -134,7 +141,7 @@ def person_transfer(
 
 def clean_credential_fields(data: dict[str, Any]) -> dict[str, Any]:
     """Validate a credential's dimension, level (of that dimension), language and dates."""
-    dimension = v.check_choice(data.get("dimension", ""), set(CREDENTIAL_DIMENSIONS), "unknown_dimension")
+    dimension = v.check_choice(data.get("dimension", ""), DIMENSIONS, "unknown_dimension")
     level = (data.get("level") or "").strip()
     if not is_known_level(dimension, level):
         raise v.FieldError("unknown_level", value=level, dimension=dimension)
