@@ -219,3 +219,20 @@ def test_plan_proposes_items_from_the_largest_gaps(world, llct_world):
     assert [(i.gap_dimension, i.gap_level, i.people, i.programme.code) for i in items] == [
         ("POLITICAL_THEORY", "TRUNG_CAP", 3, "LLCT-TC")]
     assert TrainingPlan.objects.get(pk=plan.pk).version == plan.version
+
+
+def test_overlap_detection_reads_in_two_queries_whatever_the_number_of_items(world, django_assert_num_queries):
+    _two_wards_same_course(world)
+    from cadretrain.plans.selectors import overlap_clusters
+
+    with django_assert_num_queries(2):
+        clusters = overlap_clusters(actor=world.actor("admin"), year=2026)
+    assert len(clusters) == 1
+
+
+def test_allocation_input_query_count_is_bounded(world, llct_world, django_assert_max_num_queries):
+    from cadretrain.plans.selectors import allocation_input
+
+    with django_assert_max_num_queries(14):
+        data = allocation_input(actor=world.actor("admin"), as_of=dt.date(2026, 6, 1))
+    assert len(data.people) == 6 and len(data.offers) == 1
