@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -85,17 +86,15 @@ def fresh_extraction(tmp_path_factory) -> list[dict]:
 
 @pytest.fixture(scope="module", autouse=True)
 def compiled_catalogues():
-    """`make test` compiles the catalogues first; compile them here too when run on their own."""
-    stale = [lang for lang in ("en", "vi")
-             if not (mo := LOCALE / lang / "LC_MESSAGES" / "django.mo").exists()
-             or mo.stat().st_mtime < (LOCALE / lang / "LC_MESSAGES" / "django.po").stat().st_mtime]
-    if stale:
-        cwd = os.getcwd()
-        os.chdir(PACKAGE)
-        try:
-            call_command("compilemessages", locale=stale, verbosity=0)
-        finally:
-            os.chdir(cwd)
+    """`make test` compiles the catalogues first; compile stale ones here too when run on their own.
+    msgfmt writes a temporary file that is renamed into place, so parallel workers never read half a file."""
+    for lang in ("en", "vi"):
+        po, mo = LOCALE / lang / "LC_MESSAGES" / "django.po", LOCALE / lang / "LC_MESSAGES" / "django.mo"
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        tmp = mo.with_name(f"django.mo.{os.getpid()}")
+        subprocess.run(["msgfmt", "--check-format", "-o", str(tmp), str(po)], check=True)
+        os.replace(tmp, mo)
 
 
 # --- The catalogue ------------------------------------------------------------------------------
