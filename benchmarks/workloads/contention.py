@@ -198,6 +198,7 @@ def app(ctx: Any) -> dict:
             "race_seconds": round(race_end - race_start, 2),
             "output": (ctx.tmp / f"import-{pair}.log").read_text()[-300:] if code else "",
         })
+        result["import_exit"] = code
     result["db"] = _db_state(class_code)
     ctx.state["race_runs"].append(result)
     return result
@@ -214,6 +215,9 @@ def _verify(result: dict, capacity: int) -> list[str]:
         problems.append(f"unexpected statuses {others}, {result['errors']} socket errors: {result['samples']}")
     if result["locked"]:
         problems.append(f"{result['locked']} 'database is locked' errors")
+    if result.get("import_exit"):
+        # The import must survive the race too (PostgreSQL once failed it on person_year_unique).
+        problems.append(f"the concurrent import failed (exit {result['import_exit']})")
     db = result.get("db")
     if db and not (db["enrolled_counter"] == db["enrolment_rows"] == statuses.get("201", 0)):
         problems.append(f"database disagrees: {db}")
