@@ -55,3 +55,13 @@ def test_refresh_of_some_people_equals_the_raw_completions(world):
     )
     refresh_person_year_periods([person.pk])
     assert stored_periods() == raw_periods()
+
+
+def test_refresh_drops_a_year_whose_completions_were_withdrawn(world):
+    make_history(world)
+    rebuild_person_year_periods()
+    person = world.people["a1"]
+    Enrolment.objects.filter(person=person, status="COMPLETED").update(status="WITHDRAWN", completed_on=None)
+    refresh_person_year_periods([person.pk])
+    assert not PersonYearPeriods.objects.filter(person=person).exists()
+    assert stored_periods() == raw_periods()

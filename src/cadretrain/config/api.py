@@ -3,8 +3,10 @@ per app. Every endpoint is a thin adapter over the same selectors and services a
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
@@ -23,7 +25,12 @@ class BearerToken(HttpBearer):
         user = user_for_token(token)
         if user is None:
             return None
-        ApiToken.objects.filter(digest=token_digest(token)).update(last_used_at=timezone.now())
+        # Record use at most every few minutes: a write on every read would make every API call
+        # queue for SQLite's write lock.
+        now = timezone.now()
+        ApiToken.objects.filter(digest=token_digest(token)).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - dt.timedelta(minutes=5))
+        ).update(last_used_at=now)
         request.user = user
         request.actor = user.to_actor()  # type: ignore[attr-defined]
         return user

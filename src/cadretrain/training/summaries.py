@@ -47,7 +47,9 @@ def refresh_person_year_periods(person_ids: Iterable[int]) -> None:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"DELETE FROM training_personyearperiods WHERE person_id IN ({marks})", chunk)
+            # Upsert, then drop years with no completion left. Delete-then-insert raced: an import and
+            # an enrolment refreshing the same person both inserted, and one failed on
+            # person_year_unique (seen on PostgreSQL under the contention benchmark).
             cursor.execute(
                 f"""
                 INSERT INTO training_personyearperiods (person_id, year, periods)
@@ -57,6 +59,20 @@ def refresh_person_year_periods(person_ids: Iterable[int]) -> None:
                 JOIN catalogue_programme p ON p.id = c.programme_id
                 WHERE e.status = 'COMPLETED' AND e.completed_on IS NOT NULL AND e.person_id IN ({marks})
                 GROUP BY e.person_id, {year_expr}
+                ORDER BY e.person_id, {year_expr}
+                ON CONFLICT (person_id, year) DO UPDATE SET periods = excluded.periods
+                """,
+                chunk,
+            )
+            cursor.execute(
+                f"""
+                DELETE FROM training_personyearperiods
+                WHERE person_id IN ({marks}) AND NOT EXISTS (
+                    SELECT 1 FROM training_enrolment e
+                    WHERE e.person_id = training_personyearperiods.person_id
+                      AND e.status = 'COMPLETED' AND e.completed_on IS NOT NULL
+                      AND {completion_year_sql()} = training_personyearperiods.year
+                )
                 """,
                 chunk,
             )
