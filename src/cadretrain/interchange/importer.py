@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection, transaction
@@ -50,6 +51,7 @@ SEATS = frozenset(str(s) for s in SEAT_STATUSES)
 CODE, TEXT, DATE = schema.CODE, schema.TEXT, schema.DATE
 REQUIRED = {s.name: frozenset(c.key for c in s.columns if c.required) for s in schema.SHEETS}
 INVALID = object()
+_NO_NUMERIC: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -151,7 +153,7 @@ class Importer:
         self.changed_people: set[int] = set()
         self.changed_classes: set[int] = set()
         self.changed_enrolments = 0
-        self.numeric: set[str] = set()  # code columns of the current row that were numeric cells
+        self.numeric: set[str] | frozenset[str] = _NO_NUMERIC  # code columns of the current row that were numeric cells
         self.sheet = ""
         self.limits: dict[str, dict[str, int]] = {}
         self._column_plans: dict[str, list[tuple]] = {}
@@ -257,6 +259,10 @@ class Importer:
     def _stream(self, spec, rows, mapping, absent, unnamed, problem_rows, by_index) -> Iterator[Record]:  # type: ignore[no-untyped-def]
         report = self.report
         done = 0
+        # Header cells 0..n-1 all named (no blank header cell): a row of width n maps by zip.
+        contiguous = not unnamed and [idx for idx, _ in mapping] == list(range(len(mapping)))
+        full = len(mapping) if contiguous else -1
+        keys = [key for _, key in mapping]
         for number, values in rows:
             if not any(values) and not any(x is not None and x != "" for x in values):
                 continue
@@ -269,6 +275,13 @@ class Importer:
                     report.add_error(spec.name, number, by_index.get(col), code, **params)
                 continue
             width = len(values)
+            if width == full:
+                # The usual row: exactly the named columns, in order, nothing to pad or check.
+                rec = dict(zip(keys, values, strict=True))
+                for key in absent:
+                    rec[key] = ""
+                yield number, rec
+                continue
             rec = {key: (values[idx] if idx < width else "") for idx, key in mapping}
             for key in absent:
                 rec[key] = ""
@@ -295,43 +308,69 @@ class Importer:
     def prepare(self, spec: schema.SheetSpec, row: int, rec: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Cells → values by column kind (codes and text as text, dates as date or text), and the
         required-cell check. Returns (values, ok). This runs once per row of every sheet, hence
-        the precomputed column plan and the fast path for plain text cells (CSV, most xlsx)."""
+        the precomputed column plan and the fast path for plain text cells (CSV, most xlsx).
+
+        Date cells are parsed here, once, through a memo (a workbook repeats the same few dates
+        thousands of times); a text that does not parse stays text, so the sheet's own validator
+        reports it exactly as before."""
         plan = self._column_plans.get(spec.name)
         if plan is None:
-            limits = self.limits.get(spec.name, {})
-            plan = self._column_plans[spec.name] = [
-                (c.key, c.kind, c.required, f"{c.vi} ({c.key})",
-                 limits.get(c.key) if c.kind in (schema.CODE, schema.TEXT) else None)
-                for c in spec.columns
-            ]
-        out: dict[str, Any] = {}
+            plan = self._plan_columns(spec)
+        # The record is converted in place: its values are not needed afterwards, and one dict
+        # per row fewer is measurable over millions of rows.
+        out = rec
         ok = True
-        numeric = self.numeric = set()
-        for key, kind, required, label, limit in plan:
+        numeric = None
+        self.numeric = _NO_NUMERIC
+        for key, kind, required, label, limit, parse in plan:
             raw = rec.get(key, "")
-            if kind == DATE:
-                value: Any = raw.strip() if type(raw) is str else cell_date(raw)
+            if type(raw) is str:
+                if kind == TEXT:
+                    value: Any = clean_text(raw) if raw else ""
+                else:
+                    value = raw.strip()
+                    if parse and value:
+                        value = _date_or_text(value)
+            elif kind == DATE:
+                value = cell_date(raw)
                 if type(value) is str:
                     value = value.strip()
+                    if parse and value:
+                        value = _date_or_text(value)
             else:
-                if type(raw) is str:
-                    text = raw
-                else:
-                    text, was_number = cell_text(raw)
-                    if was_number and kind == CODE:
-                        numeric.add(key)
+                text, was_number = cell_text(raw)
+                if was_number and kind == CODE:
+                    if numeric is None:
+                        numeric = set()
+                    numeric.add(key)
                 if kind == TEXT:
                     value = clean_text(text) if text else ""
                 else:
                     value = text.strip()
-            if required and (value == "" or value is None):
-                ok = False
-                self.err(row, key, "required_value_missing", column=label)
+            if not value:  # "" (a date is never falsy, and None never comes out of a cell)
+                if required:
+                    ok = False
+                    self.err(row, key, "required_value_missing", column=label)
             elif limit is not None and len(value) > limit:
                 ok = False
                 self.err(row, key, "value_too_long", max=limit)
             out[key] = value
+        if numeric is not None:
+            self.numeric = numeric
         return out, ok
+
+    def _plan_columns(self, spec: schema.SheetSpec) -> list[tuple]:
+        limits = self.limits.get(spec.name, {})
+        # The standards sheet hands its rows to the standards app's own validator, which takes
+        # the cells as text: its dates are left to it.
+        parse_dates = spec.name != "standards"
+        plan = self._column_plans[spec.name] = [
+            (c.key, c.kind, c.required, f"{c.vi} ({c.key})",
+             limits.get(c.key) if c.kind in (schema.CODE, schema.TEXT) else None,
+             parse_dates and c.kind == schema.DATE)
+            for c in spec.columns
+        ]
+        return plan
 
     def clean(self, row: int, fn: Callable[[dict[str, Any]], dict[str, Any]], data: dict[str, Any],
               columns: dict[str, str] | None = None, *, per_field: bool = True) -> dict[str, Any] | None:
@@ -521,7 +560,7 @@ class Importer:
                 if not (may_manage_units or may_manage_people) or not self.covers(parent_path):
                     self.err(row, "code", "out_of_scope", code=code)
                     continue
-                inserts.append((new_ids[code], code, name, fold(name), vals["kind"], parent_id, path,
+                inserts.append((new_ids[code], code, name, _fold_clean(name), vals["kind"], parent_id, path,
                                 depth, vals["valid_from"], vals["valid_to"], successor_id))
                 self.report.count("units", "created")
                 continue
@@ -529,7 +568,7 @@ class Importer:
             if not self.covers(old_path) or not (may_manage_units or may_manage_people):
                 self.err(row, "code", "out_of_scope", code=code)
                 continue
-            new_values = (name, fold(name), vals["kind"], vals["valid_from"], vals["valid_to"], successor_id)
+            new_values = (name, _fold_clean(name), vals["kind"], vals["valid_from"], vals["valid_to"], successor_id)
             old_values = (old_name, fold(old_name), kind, vfrom, vto, old_succ)
             changed = new_values != old_values
             if changed:
@@ -609,7 +648,7 @@ class Importer:
                                {"grants_both_or_neither": "grants_level", "unknown_level": "grants_level",
                                 "unknown_dimension": "grants_dimension"}, per_field=False)
             if clean is not None:
-                clean["search_key"] = fold(clean["name"])
+                clean["search_key"] = _fold_clean(clean["name"])
                 rows.append((row, vals["code"], clean))
         names = ("name", "search_key", "kind", "grants_dimension", "grants_level", "periods", "topics", "description")
         existing = {c: rest for c, *rest in Programme.objects.filter(
@@ -646,6 +685,8 @@ class Importer:
         person_table = self.table(Person, ["id", "code", "search_key", "unit_id", "position_id", *self.PERSON_FIELDS])
         assignment_table = self.table(Assignment, ["person_id", "unit_id", "position_id", "valid_from", "valid_to", "is_primary"])
         update_fields = ["search_key", *self.PERSON_FIELDS]
+        person_values = itemgetter(*self.PERSON_FIELDS)
+        fields = [(k, k in REQUIRED[spec.name]) for k in self.PERSON_FIELDS]
         for chunk in _chunks(records, CHUNK):
             valid = []
             for row, rec in chunk:
@@ -653,8 +694,7 @@ class Importer:
                 code = vals["code"]
                 if code and self.dup(seen, code, row, "code", code):
                     continue
-                data = {k: vals[k] for k in self.PERSON_FIELDS
-                        if not (k in REQUIRED[spec.name] and vals[k] in ("", None))}
+                data = {k: vals[k] for k, required in fields if not (required and vals[k] in ("", None))}
                 clean = self.clean(row, clean_person_fields, data, {"dates_out_of_order": "left_on"})
                 unit = self._unit(row, "unit_code", vals["unit_code"]) if vals["unit_code"] else None
                 if unit is not None and not self.covers(unit.path):
@@ -671,7 +711,7 @@ class Importer:
                 if not may:
                     self.err(row, "code", "not_allowed_sheet", sheet="people")
                     continue
-                clean["search_key"] = fold(clean["full_name"])
+                clean["search_key"] = _fold_clean(clean["full_name"])
                 valid.append((row, code, clean, unit, position_id))
             if not valid:
                 continue
@@ -687,7 +727,7 @@ class Importer:
                 if old is None:
                     pk = next(ids)
                     inserts.append((pk, code, clean["search_key"], unit.id, position_id,
-                                    *(clean[k] for k in self.PERSON_FIELDS)))
+                                    *person_values(clean)))
                     assignments.append((pk, unit.id, position_id, clean.get("joined_on") or self.today, None, True))
                     self.people[code] = PersonRef(pk, unit.path)
                     self.report.count("people", "created")
@@ -845,7 +885,7 @@ class Importer:
                     self.err(row, "code", "not_allowed_sheet", sheet="classes")
                     continue
                 clean["name"] = clean["name"] or programme[1]
-                clean["search_key"] = fold(clean["name"])
+                clean["search_key"] = _fold_clean(clean["name"])
                 clean["programme_id"] = programme[0]
                 clean["organizer_unit_id"] = unit.id
                 clean["institution_id"] = (self._institution(vals["institution"], partner=False, country="VN",
@@ -898,17 +938,24 @@ class Importer:
         affected_classes: set[int] = set()
         grants = {pk: (d, lv, lang) for pk, d, lv, lang in Programme.objects.exclude(grants_dimension="").values_list(
             "id", "grants_dimension", "grants_level", "grants_language")}
-        statuses = set(EnrolmentStatus.values)
+        statuses = frozenset(EnrolmentStatus.values)
+        prepare = self.prepare
+        COMPLETED = str(EnrolmentStatus.COMPLETED)  # noqa: N806
         for chunk in _chunks(records, CHUNK):
             self._resolve_people(rec["person_code"] for _, rec in chunk if isinstance(rec["person_code"], str))
             valid = []
+            people = self.people
+            covers = self.actor.covers_unit_path
             for row, rec in chunk:
-                vals, ok = self.prepare(spec, row, rec)
+                vals, ok = prepare(spec, row, rec)
                 if not ok:
                     continue
-                try:
-                    status = v.check_choice(vals["status"].upper(), statuses, "unknown_choice")
-                except v.FieldError:
+                # Checked inline rather than through check_choice/_person/dup: this loop runs once
+                # per enrolment, and the happy path should raise and allocate nothing extra.
+                status = vals["status"]
+                if status not in statuses:
+                    status = status.upper()
+                if status not in statuses:
                     ok = False
                     self.err(row, "status", "unknown_choice", value=vals["status"], allowed=", ".join(EnrolmentStatus.values))
                     status = ""
@@ -923,35 +970,45 @@ class Importer:
                     ok = False
                     self.err(row, "completed_on", exc.code, **exc.params)
                     completed_on = INVALID
-                if status == EnrolmentStatus.COMPLETED and completed_on is None:
+                if status == COMPLETED and completed_on is None:
                     ok = False
                     self.err(row, "completed_on", "completed_on_required")
                 klass = classes.get(vals["class_code"])
                 if klass is None:
                     ok = False
                     self.err(row, "class_code", "unknown_class", code=vals["class_code"])
-                person = self._person(row, "person_code", vals["person_code"])
-                if not ok or person is None or klass is None:
+                person = people.get(vals["person_code"])
+                if person is None or not covers(person.path):
+                    # Outside the importer's scope is the same as missing (no leak of who exists).
+                    self.err(row, "person_code", "unknown_person", code=vals["person_code"])
                     continue
-                if self.dup(seen, (klass.id << 32) | person.id, row, "person_code",
-                            f"{vals['class_code']}/{vals['person_code']}"):
+                if not ok or klass is None:
                     continue
+                pair = (klass.id << 32) | person.id
+                first = seen.get(pair)
+                if first is not None:
+                    self.err(row, "person_code", "duplicate_key", first_row=first,
+                             key=f"{vals['class_code']}/{vals['person_code']}")
+                    continue
+                seen[pair] = row
                 if not may:
                     self.err(row, "class_code", "not_allowed_sheet", sheet="enrolments")
                     continue
-                valid.append((row, klass, person.id, [status, score, completed_on, vals["certificate_no"]]))
+                valid.append((row, klass, person.id, pair, (status, score, completed_on, vals["certificate_no"])))
             if not valid:
                 continue
-            existing: dict[tuple[int, int], tuple[int, list[Any]]] = {}
+            existing: dict[int, tuple[int, list[Any]]] = {}
             for pk, cid, pid, *rest in Enrolment.objects.filter(
                     person_id__in={x[2] for x in valid}, training_class_id__in={x[1].id for x in valid}
             ).values_list("id", "training_class_id", "person_id", *fields):
-                existing[(cid, pid)] = (pk, rest)
-            new_count = sum(1 for x in valid if (x[1].id, x[2]) not in existing)
+                existing[(cid << 32) | pid] = (pk, rest)
+            new_count = sum(1 for x in valid if x[3] not in existing) if existing else len(valid)
             ids = iter(table.pool.take(new_count))
             inserts, updates, completions = [], [], []
-            for row, klass, pid, new in valid:
-                old = existing.get((klass.id, pid))
+            created = unchanged = updated = 0
+            changed_people, changed_classes = self.changed_people, self.changed_classes
+            for row, klass, pid, pair, new in valid:
+                old = existing.get(pair)
                 old_status = old[1][0] if old else None
                 delta = (new[0] in SEATS) - (old_status in SEATS)
                 if delta > 0 and klass.capacity is not None and klass.seats + delta > klass.capacity:
@@ -962,19 +1019,26 @@ class Importer:
                 if old is None:
                     pk = next(ids)
                     inserts.append((pk, klass.id, pid, *new))
-                    self.report.count("enrolments", "created")
+                    created += 1
                 elif all(_same(a, b) for a, b in zip(old[1], new, strict=True)):
-                    self.report.count("enrolments", "unchanged")
+                    unchanged += 1
                     continue
                 else:
                     pk = old[0]
                     updates.append((*new, pk))
-                    self.report.count("enrolments", "updated")
+                    updated += 1
                 affected_classes.add(klass.id)
-                self._note_enrolment_change(pid, klass.id)
+                # _note_enrolment_change, inline (once per changed enrolment).
+                self.changed_enrolments += 1
+                if self.changed_enrolments <= REBUILD_THRESHOLD:
+                    changed_people.add(pid)
+                    changed_classes.add(klass.id)
                 if new[0] == EnrolmentStatus.COMPLETED and old_status != EnrolmentStatus.COMPLETED \
                         and klass.programme_id in grants:
                     completions.append((pid, pk, grants[klass.programme_id], new[2], new[3], klass.id))
+            self.report.count("enrolments", "created", created)
+            self.report.count("enrolments", "updated", updated)
+            self.report.count("enrolments", "unchanged", unchanged)
             table.insert(inserts)
             table.update(fields, updates)
             if completions:
@@ -1076,14 +1140,43 @@ class Importer:
             enrolments_changed.send(sender=None, person_ids=set(self.changed_people),
                                     class_ids=set(self.changed_classes))
         if self.changed_enrolments > REBUILD_THRESHOLD or self.report.rows > 50_000:
-            from cadretrain.core.bulk import analyze
+            if self.changed_enrolments:
+                # Enrolments feed the derived tables too: refresh the statistics of everything.
+                from cadretrain.core.bulk import analyze
 
-            analyze()
+                analyze()
+            else:
+                # Only the tables this import wrote (a personnel load must not pay for scanning
+                # every enrolment and the report cube of a large database).
+                with connection.cursor() as cursor:
+                    for table in sorted({t.table for t in self.tables.values()}):
+                        cursor.execute(f"ANALYZE {table}")
 
 
 @lru_cache(maxsize=4096)
 def _date_text(text: str) -> dt.date | None:
     return v.parse_date(text)
+
+
+_fold_word = lru_cache(maxsize=65536)(fold)
+
+
+def _fold_clean(text: str) -> str:
+    """`fold` of a text that is already `clean_text` output (single spaces, NFC), word by word
+    through a memo: a register of names reuses a few thousand syllables. Equal to `fold(text)`
+    because every step of fold works character by character and a space is a starter that no
+    combining mark reorders across."""
+    return " ".join([_fold_word(word) for word in text.split(" ")])
+
+
+@lru_cache(maxsize=4096)
+def _date_or_text(text: str) -> dt.date | str:
+    """The date a cell's text names, or the text itself when it names none (its sheet's
+    validator then reports it with its usual error)."""
+    try:
+        return v.parse_date(text) or text
+    except v.FieldError:
+        return text
 
 
 def _date(value: Any) -> dt.date | None:
