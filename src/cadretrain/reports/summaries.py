@@ -169,7 +169,7 @@ def _temp_table(cursor, name: str, columns: str, *, key: str) -> None:  # type: 
 
 
 BITS = 60  # series flags per 64-bit mask word
-REBUILD_TEMPS = ("cube_cls", "cube_ser", "cube_pg", "cube_ucl", "cube_flags", "cube_uy")
+REBUILD_TEMPS = ("cube_cls", "cube_ser", "cube_pg", "cube_ucl", "cube_flags", "cube_uy", "cube_bits")
 
 
 def _enrolments_by_person(cursor) -> str:  # type: ignore[no-untyped-def]
@@ -245,13 +245,22 @@ def _rebuild_learner_rows(cursor) -> None:  # type: ignore[no-untyped-def]
         GROUP BY pe.unit_id, y.year, {", ".join(f"y.{m}" for m in masks)}""",
         [],
     )
-    for i, name in enumerate(series):
-        cursor.execute(
-            f"INSERT INTO reports_learnercell (unit_id, year, series, learners) "
-            f"SELECT unit_id, year, %s, SUM(learners) FROM cube_uy WHERE ({masks[i // BITS]} >> {i % BITS}) & 1 = 1 "
-            f"GROUP BY unit_id, year",
-            [name],
-        )
+    # Unpivot in one statement: every (unit, year, bit set) row counts for each series whose bit is set.
+    # Series outermost (SQLite keeps CROSS JOIN order) and both tables read in key order, so the
+    # GROUP BY needs no sort.
+    _temp_table(cursor, "cube_bits", "series VARCHAR(64) NOT NULL, word INTEGER NOT NULL, bit INTEGER NOT NULL",
+                key="series")
+    cursor.executemany("INSERT INTO cube_bits (series, word, bit) VALUES (%s, %s, %s)",
+                       [(name, i // BITS, i % BITS) for i, name in enumerate(series)])
+    word_of = "CASE b.word " + " ".join(f"WHEN {w} THEN u.{m}" for w, m in enumerate(masks)) + " END"
+    cursor.execute(
+        f"""INSERT INTO reports_learnercell (unit_id, year, series, learners)
+        SELECT u.unit_id, u.year, b.series, SUM(u.learners)
+        FROM cube_bits b CROSS JOIN cube_uy u
+        WHERE (({word_of}) >> b.bit) & 1 = 1
+        GROUP BY b.series, u.unit_id, u.year""",
+        [],
+    )
 
 
 def _rebuild_unit_rows(cursor) -> None:  # type: ignore[no-untyped-def]
