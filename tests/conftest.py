@@ -37,9 +37,12 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(tmp_path_factory):  # type: ignore[no-untyped-def]
+def django_db_modify_db_settings(  # type: ignore[no-untyped-def]
+    django_db_modify_db_settings_parallel_suffix, tmp_path_factory
+):
     """On SQLite, test in a real file (WAL, busy timeout) rather than shared-cache memory, so
-    concurrency tests see the same locking as production; each pytest process gets its own."""
+    concurrency tests see the same locking as production; each pytest process gets its own.
+    Depends on pytest-django's xdist suffix fixture so PostgreSQL workers get test_<name>_gwN."""
     from django.conf import settings
 
     db = settings.DATABASES["default"]
