@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from io import StringIO
+from urllib.parse import quote
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -22,8 +23,12 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     if connection.vendor == "sqlite":
         url = f"sqlite:///{settings['NAME']}"
     else:
-        url = (f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
-               f"{settings['PORT'] or 5432}/{settings['NAME']}")
+        # The host may be a unix-socket directory (CI's throwaway cluster): percent-encode it.
+        host = quote(settings["HOST"] or "127.0.0.1", safe="")
+        auth = quote(settings["USER"], safe="")
+        if settings.get("PASSWORD"):
+            auth += ":" + quote(settings["PASSWORD"], safe="")
+        url = f"postgres://{auth}@{host}:{settings['PORT'] or 5432}/{settings['NAME']}"
     env = {**os.environ, "DATABASE_URL": url, "CADRETRAIN_TESTING": "1"}
     return subprocess.run(
         [sys.executable, "-m", "cadretrain", *args, "--skip-checks"],
