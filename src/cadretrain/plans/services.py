@@ -199,6 +199,20 @@ def plan_return(*, actor: Actor, plan: TrainingPlan, comment: str, expected_vers
                        expected_version=expected_version, comment=comment)
 
 
+def gap_need_text(dimension: str, level: str) -> str:
+    """A readable Vietnamese need for a gap no catalogue programme closes (stored as item text)."""
+    if dimension == "KNOWLEDGE_UPDATE_MONTHS":
+        return f"Bồi dưỡng cập nhật kiến thức (chu kỳ {level} tháng)"
+    if dimension == "ANNUAL_PERIODS":
+        return f"Bồi dưỡng đủ {level} tiết trong năm"
+    from django.utils import translation
+
+    from cadretrain.core.choices import LEVEL_LABELS, RequirementDimension
+
+    with translation.override("vi"):
+        return f"{RequirementDimension(dimension).label}: {LEVEL_LABELS.get(level, level)}"
+
+
 @transaction.atomic
 def plan_propose_items(*, actor: Actor, plan: TrainingPlan, as_of: dt.date | None = None,
                        limit: int = 10) -> list[PlanItem]:
@@ -215,6 +229,7 @@ def plan_propose_items(*, actor: Actor, plan: TrainingPlan, as_of: dt.date | Non
     programmes: dict[tuple[str, str], Programme] = {}
     for prog in Programme.objects.exclude(grants_dimension="").order_by("code"):
         programmes.setdefault((prog.grants_dimension, prog.grants_level), prog)
+    knowledge_update = Programme.objects.filter(kind="KNOWLEDGE_UPDATE").order_by("code").first()
     already = set(plan.items.values_list("gap_dimension", "gap_level"))
     _touch(plan, None)
     items = []
@@ -222,7 +237,9 @@ def plan_propose_items(*, actor: Actor, plan: TrainingPlan, as_of: dt.date | Non
         if (dimension, level) in already:
             continue
         prog = programmes.get((dimension, level))
-        need = "" if prog else f"{dimension} {level}"
+        if prog is None and dimension == "KNOWLEDGE_UPDATE_MONTHS":
+            prog = knowledge_update
+        need = "" if prog else gap_need_text(dimension, level)
         data = clean_item({"programme": prog, "need": need, "people": people, "quarter": 1,
                            "gap_dimension": dimension, "gap_level": level})
         items.append(PlanItem(plan=plan, **data))
