@@ -4,7 +4,7 @@ model does not define a scope for a role returns nothing for it."""
 
 from __future__ import annotations
 
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from django.db import models
 from django.db.models import Q
@@ -27,10 +27,7 @@ class ScopedQuerySet(models.QuerySet):
         return self if q is None else self.filter(q)
 
 
-M = TypeVar("M", bound=models.Model)
-
-
-def get_visible_or_404(queryset: models.QuerySet[M], actor: Actor, **lookup: Any) -> M:
+def get_visible_or_404[M: models.Model](queryset: models.QuerySet[M], actor: Actor, **lookup: Any) -> M:
     """Fetch one object the actor may see; missing and invisible are the same `NotFound`."""
     qs = queryset.visible_to(actor)  # type: ignore[attr-defined]
     try:

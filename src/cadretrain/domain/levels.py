@@ -85,9 +85,12 @@ def satisfies(
     required_language: str | None = None,
 ) -> bool:
     """Whether one held credential meets one requirement row."""
-    if required_dimension == Dimension.FOREIGN_LANGUAGE and required_language:
-        if (held_language or "").lower() != required_language.lower():
-            return False
+    if (
+        required_dimension == Dimension.FOREIGN_LANGUAGE
+        and required_language
+        and (held_language or "").lower() != required_language.lower()
+    ):
+        return False
     need = level_rank(required_dimension, required_level)
     return any(
         dim == required_dimension and rank >= need

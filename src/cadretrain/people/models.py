@@ -6,7 +6,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cadretrain.core.choices import LEVEL_CHOICES, Category, Dimension, Gender, ManagementTier, RankCode
+from cadretrain.core.choices import (
+    LEVEL_CHOICES,
+    Category,
+    Dimension,
+    Gender,
+    ManagementTier,
+    RankCode,
+)
 from cadretrain.core.scoping import NOTHING, ScopedQuerySet
 from cadretrain.domain.access import Actor, Role
 

@@ -20,7 +20,9 @@ class Overview:
 
 def overview(*, actor: Actor, today: dt.date | None = None) -> Overview:
     """Head-count of visible staff employed today, visible active units, classes started this year."""
-    day = today or dt.date.today()
+    from django.utils import timezone
+
+    day = today or timezone.localdate()
     return Overview(
         people=Person.objects.visible_to(actor).employed_on(day).count(),
         units=OrgUnit.objects.visible_to(actor).current(day).count(),
