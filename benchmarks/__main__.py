@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-write", action="store_true", help="print the table, write no result files")
     run.add_argument("--update-baseline", action="store_true",
                      help="store this run's median ratios in benchmarks/baseline.json")
+    prep = sub.add_parser("prepare", help="build (or bring forward) the cached dataset only")
+    prep.add_argument("--scale", default="S", choices=harness.ALL_SCALES)
+    prep.add_argument("--db", default="sqlite", choices=("sqlite", "postgres"))
+    prep.add_argument("--seed", type=int, default=1)
     sub.add_parser("list", help="list the discovered workloads")
     cmp_ = sub.add_parser("compare", help="growth between two result files (smaller scale first)")
     cmp_.add_argument("paths", nargs=2)
@@ -184,6 +188,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "compare":
         return compare(args.paths)
+    if args.cmd == "prepare":
+        start = time.perf_counter()
+        cached = datasets.sqlite_cached if args.db == "sqlite" else datasets.pg_cached
+        source, generator, built = cached(args.scale, args.seed)
+        harness.log(f"dataset {source} ({generator}; {'built' if built else 'cached'}, "
+                    f"{time.perf_counter() - start:.1f} s)")
+        return 0
     return run(args)
 
 
