@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from cadretrain.catalogue.models import Institution, Lecturer, Programme
@@ -192,17 +192,52 @@ def class_update(*, actor: Actor, training_class: TrainingClass, **fields: Any) 
 
 
 @transaction.atomic
-def class_transition(*, actor: Actor, training_class: TrainingClass, target: str) -> TrainingClass:
-    """Move a class along its life cycle (planned → open → running → finished, or cancelled)."""
+def class_transition(*, actor: Actor, training_class: TrainingClass, target: str,
+                     reason: str = "") -> TrainingClass:
+    """Move a class along its life cycle (planned → open → running → finished, or cancelled).
+    Cancelling withdraws everyone still nominated, waitlisted or enrolled (with the reason in
+    each enrolment's audit) and releases their seats; completed and failed results stay."""
     _ensure_class(actor, training_class)
     current = training_class.status
     rules.check_class_transition(current, target)
     if TrainingClass.objects.filter(pk=training_class.pk, status=current).update(status=target) != 1:
         raise Conflict("class_changed_concurrently")
     training_class.status = target
+    changes: dict[str, Any] = {"status": [current, target]}
+    withdrawn: list[int] = []
+    if target == ClassStatus.CANCELLED:
+        reason = clean_text(reason)[:500]
+        withdrawn = _withdraw_for_cancelled_class(actor, training_class, reason)
+        changes.update(reason=reason, withdrawn=len(withdrawn))
     audit_record(actor=actor, obj=training_class, action="transition",
-                 changes={"status": [current, target]}, unit_path=training_class.organizer_unit.path)
+                 changes=changes, unit_path=training_class.organizer_unit.path)
+    if withdrawn:
+        _changed(withdrawn, [training_class.pk])
     return training_class
+
+
+def _withdraw_for_cancelled_class(actor: Actor, training_class: TrainingClass, reason: str) -> list[int]:
+    """Withdraw the open enrolments of a class that was just cancelled; returns their person ids.
+    Runs after the status change, so no new seat can be taken on the cancelled class meanwhile
+    (the class row stays locked by that UPDATE until commit)."""
+    rows = list(Enrolment.objects.select_for_update().select_related("person__unit")
+                .filter(training_class_id=training_class.pk,
+                        status__in=(EnrolmentStatus.NOMINATED, EnrolmentStatus.ENROLLED))
+                .order_by("pk"))
+    if not rows:
+        return []
+    Enrolment.objects.filter(pk__in=[e.pk for e in rows]).update(
+        status=EnrolmentStatus.WITHDRAWN, waitlisted_at=None)
+    # The seats left are exactly those still held (completed/failed results stay).
+    held = Enrolment.objects.filter(training_class_id=training_class.pk, status__in=SEAT_STATUSES).count()
+    TrainingClass.objects.filter(pk=training_class.pk).update(enrolled=held)
+    training_class.enrolled = held
+    for e in rows:
+        audit_record(actor=actor, obj=e, action="withdraw",
+                     changes={"status": [e.status, EnrolmentStatus.WITHDRAWN], "cause": "class_cancelled",
+                              "reason": reason, "waitlisted": e.waitlisted_at is not None},
+                     unit_path=e.person.unit.path)
+    return [e.person_id for e in rows]
 
 
 # --- sessions -----------------------------------------------------------------------------------
@@ -621,6 +656,10 @@ def certificate_issue(*, actor: Actor, enrolment: Enrolment, issued_on: Any = No
     Credential.objects.filter(enrolment=row).update(certificate_no=cert.serial)
     audit_record(actor=actor, obj=cert, action="issue", changes={"new": snapshot(cert)},
                  unit_path=row.person.unit.path)
+    if Certificate.objects.filter(enrolment=row, status=CertificateStatus.REVOKED).exists():
+        # A new certificate after a revocation stands again as the basis of the level.
+        row.certificate_no = cert.serial
+        _restore_granted_credential(actor, tc, row)
     _changed([row.person_id], [tc.pk])
     return cert
 
@@ -647,6 +686,7 @@ def certificate_revoke(*, actor: Actor, certificate: Certificate, ground: str, n
     audit_record(actor=actor, obj=certificate, action="revoke",
                  changes={"status": ["VALID", "REVOKED"], "ground": ground, "note": certificate.note},
                  unit_path=tc.organizer_unit.path)
+    _withdraw_granted_credentials(actor, certificate)
     _changed([certificate.enrolment.person_id], [tc.pk])
     return certificate
 
@@ -654,20 +694,102 @@ def certificate_revoke(*, actor: Actor, certificate: Certificate, ground: str, n
 @transaction.atomic
 def certificate_reissue(*, actor: Actor, certificate: Certificate, ground: str, note: str = "") -> Certificate:
     """Replace a valid certificate (institution error, lost or damaged) with a newly numbered one;
-    the old one is kept as REPLACED and points at its replacement."""
+    the old one is kept as REPLACED and points at its replacement. A certificate revoked by the
+    institution's own mistake is reissued on the ground INSTITUTION_ERROR: the revoked one stays
+    REVOKED in the register and the level its completion granted is restored."""
     tc = _ensure_certificate(actor, certificate)
     rules.check_reissue_ground(ground)
+    note = clean_text(note)[:500]
+    restoring = False
     if Certificate.objects.filter(pk=certificate.pk, status=CertificateStatus.VALID).update(
             status=CertificateStatus.REPLACED, revoked_on=timezone.localdate(), reissue_ground=ground,
-            note=clean_text(note)[:500]) != 1:
-        raise Conflict("certificate_not_valid")
-    enrolment = Enrolment.objects.select_related("person").get(pk=certificate.enrolment_id)
-    new = _new_certificate(enrolment, tc, timezone.localdate(), replaces=certificate, reissue_ground=ground)
+            note=note) != 1:
+        # Only a revoked certificate never replaced before, and only for the institution's error.
+        if ground != "INSTITUTION_ERROR" or Certificate.objects.filter(
+                pk=certificate.pk, status=CertificateStatus.REVOKED, replaced_by__isnull=True).update(
+                reissue_ground=ground) != 1:
+            raise Conflict("certificate_not_valid")
+        restoring = True
+    enrolment = Enrolment.objects.select_for_update().select_related("person__unit").get(pk=certificate.enrolment_id)
+    if restoring and enrolment.status != EnrolmentStatus.COMPLETED:
+        raise Conflict("certificate_requires_completion")
+    try:
+        with transaction.atomic():
+            new = _new_certificate(enrolment, tc, timezone.localdate(), replaces=certificate,
+                                   reissue_ground=ground)
+    except IntegrityError:
+        # Another valid certificate exists for the enrolment, or this one was reissued concurrently.
+        raise Conflict("certificate_already_issued") from None
     Enrolment.objects.filter(pk=enrolment.pk).update(certificate_no=new.serial)
+    Credential.objects.filter(enrolment=enrolment).update(certificate_no=new.serial)
     audit_record(actor=actor, obj=new, action="reissue",
-                 changes={"replaces": certificate.serial, "ground": ground}, unit_path=tc.organizer_unit.path)
+                 changes={"replaces": certificate.serial, "ground": ground, "restores": restoring},
+                 unit_path=tc.organizer_unit.path)
+    if restoring:
+        enrolment.certificate_no = new.serial
+        _restore_granted_credential(actor, tc, enrolment)
     _changed([enrolment.person_id], [tc.pk])
     return new
+
+
+def _withdrawn_basis_q() -> Q:
+    """Enrolments whose certificate was revoked and not replaced by a valid one: no basis for a level."""
+    revoked = Certificate.objects.filter(enrolment=OuterRef("pk"), status=CertificateStatus.REVOKED)
+    valid = Certificate.objects.filter(enrolment=OuterRef("pk"), status=CertificateStatus.VALID)
+    return Q(Exists(revoked)) & ~Q(Exists(valid))
+
+
+def _withdraw_granted_credentials(actor: Actor, certificate: Certificate) -> None:
+    """A revoked certificate takes back the level its completion granted. When another completed
+    enrolment of the person grants the same level (and its certificate stands), the credential
+    moves to that basis instead; levels recorded by hand are never touched."""
+    enrolment = Enrolment.objects.select_related("person__unit").get(pk=certificate.enrolment_id)
+    person = enrolment.person
+    for cred in Credential.objects.select_for_update().filter(enrolment=enrolment):
+        before = snapshot(cred)
+        other = (
+            Enrolment.objects.filter(
+                person_id=person.pk, status=EnrolmentStatus.COMPLETED, completed_on__isnull=False,
+                training_class__programme__grants_dimension=cred.dimension,
+                training_class__programme__grants_level=cred.level,
+                training_class__programme__grants_language=cred.language,
+            )
+            .exclude(pk=enrolment.pk).exclude(_withdrawn_basis_q())
+            .select_related("training_class__institution", "training_class__organizer_unit")
+            .order_by("completed_on", "pk").first()
+        )
+        moved = False
+        if other is not None:
+            oc = other.training_class
+            try:
+                with transaction.atomic():
+                    Credential.objects.filter(pk=cred.pk).update(
+                        enrolment=other, issued_on=other.completed_on, certificate_no=other.certificate_no,
+                        issuer=oc.institution.name if oc.institution_id else oc.organizer_unit.name)
+                moved = True
+            except IntegrityError:
+                moved = False  # the same level on that date is already recorded: that row is the basis
+        if moved:
+            cred.refresh_from_db()
+            audit_record(actor=actor, obj=person, action="credential_rebase",
+                         changes={"credential": diff(before, snapshot(cred)), "certificate": certificate.serial},
+                         unit_path=person.unit.path)
+        else:
+            cred.delete()
+            audit_record(actor=actor, obj=person, action="credential_withdraw",
+                         changes={"credential": before, "certificate": certificate.serial,
+                                  "ground": certificate.revocation_ground},
+                         unit_path=person.unit.path)
+
+
+def _restore_granted_credential(actor: Actor, tc: TrainingClass, enrolment: Enrolment) -> None:
+    """Grant again the level of a completion whose certificate was revoked and then reissued."""
+    assert enrolment.completed_on is not None
+    had = set(Credential.objects.filter(person_id=enrolment.person_id).values_list("pk", flat=True))
+    _grant_level(tc, enrolment, enrolment.completed_on)
+    for cred in Credential.objects.filter(person_id=enrolment.person_id).exclude(pk__in=had):
+        audit_record(actor=actor, obj=enrolment.person, action="credential_restore",
+                     changes={"credential": snapshot(cred)}, unit_path=enrolment.person.unit.path)
 
 
 # --- feedback ---------------------------------------------------------------------------------

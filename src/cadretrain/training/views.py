@@ -142,7 +142,8 @@ def class_transition(request: HttpRequest, code: str) -> HttpResponse:
     tc = selectors.class_get(actor=actor, code=code)
     target = request.POST.get("status", "")
     return _post_and_back(request, code,
-                          lambda: services.class_transition(actor=actor, training_class=tc, target=target),
+                          lambda: services.class_transition(actor=actor, training_class=tc, target=target,
+                                                            reason=request.POST.get("reason", "")),
                           _("Đã chuyển trạng thái lớp."))
 
 
