@@ -33,7 +33,8 @@ def _unquote(text: str) -> str:
 
 
 def read_po(path: Path) -> list[dict]:
-    """Entries as dicts: msgid, msgid_plural, msgstr (list: one item, or one per plural form), flags."""
+    """Entries as dicts: msgctxt (or None), msgid, msgid_plural, msgstr (list: one item, or one per
+    plural form), flags."""
     entries: list[dict] = []
     for block in path.read_text(encoding="utf-8").split("\n\n"):
         parts: dict[tuple[str, int], str] = {}
@@ -47,7 +48,7 @@ def read_po(path: Path) -> list[dict]:
                 flags.update(f.strip() for f in line[2:].split(","))
             elif line.startswith("#") or not line.strip():
                 continue
-            elif m := re.match(r'^(msgid|msgid_plural|msgstr)(?:\[(\d+)\])?\s+(".*")$', line):
+            elif m := re.match(r'^(msgctxt|msgid|msgid_plural|msgstr)(?:\[(\d+)\])?\s+(".*")$', line):
                 current = (m.group(1), int(m.group(2) or 0))
                 parts[current] = _unquote(m.group(3))
             else:  # a continuation line of the current string
@@ -56,6 +57,7 @@ def read_po(path: Path) -> list[dict]:
         msgid = parts.get(("msgid", 0))
         if msgid and not obsolete:  # the header has an empty msgid
             entries.append({
+                "msgctxt": parts.get(("msgctxt", 0)),
                 "msgid": msgid,
                 "msgid_plural": parts.get(("msgid_plural", 0)),
                 "msgstr": [v for (k, _i), v in sorted(parts.items()) if k == "msgstr"],
@@ -119,6 +121,17 @@ def test_the_extraction_sees_templates_python_and_plural_forms(fresh_extraction)
 PLACEHOLDER = re.compile(r"%\([A-Za-z_]\w*\)[sd]|\{[A-Za-z_]\w*\}")
 
 
+def test_one_vietnamese_word_gets_the_english_its_context_needs():
+    """"Rút" is a button (Withdraw) and a status (Withdrawn); "Cán bộ" is a category (Cadre) and
+    the people menu (Staff): msgctxt keeps each meaning's translation apart."""
+    english = {(e["msgctxt"], e["msgid"]): e["msgstr"][0] for e in read_po(EN_PO)}
+    assert english[("action", "Rút")] == "Withdraw"
+    assert english[("status", "Rút")] == "Withdrawn"
+    assert english[("category", "Cán bộ")] == "Cadre"
+    assert english[("menu", "Cán bộ")] == "Staff"
+    assert english[("menu", "Đơn vị")] == "Units"
+
+
 def test_english_translations_keep_every_placeholder():
     wrong = []
     for e in read_po(EN_PO):
@@ -159,6 +172,7 @@ def test_navigation_and_choice_labels_follow_the_language(client_for, world):
     officer.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = officer.get("/people/").content.decode()
     assert ">Overview<" in page  # lazy label in web/context_processors.py
+    assert ">Staff<" in page and ">Units<" in page  # menu labels translated in their own context
     assert "Managed by the City Party Standing Committee" in page  # TextChoices label in a filter
     assert "Tổng quan" not in page
 

@@ -3,6 +3,7 @@ English translations in locale/en. Codes are the interchange codes, never transl
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UnitKind(models.TextChoices):
@@ -25,7 +26,7 @@ class PositionKind(models.TextChoices):
 
 
 class Category(models.TextChoices):
-    CAN_BO = "CAN_BO", _("Cán bộ")
+    CAN_BO = "CAN_BO", pgettext_lazy("category", "Cán bộ")
     CONG_CHUC = "CONG_CHUC", _("Công chức")
     VIEN_CHUC = "VIEN_CHUC", _("Viên chức")
     HOP_DONG_LAO_DONG = "HOP_DONG_LAO_DONG", _("Hợp đồng lao động")
@@ -135,4 +136,4 @@ class EnrolmentStatus(models.TextChoices):
     ENROLLED = "ENROLLED", _("Đang học")
     COMPLETED = "COMPLETED", _("Hoàn thành")
     FAILED = "FAILED", _("Không đạt")
-    WITHDRAWN = "WITHDRAWN", _("Rút")
+    WITHDRAWN = "WITHDRAWN", pgettext_lazy("status", "Rút")

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cadretrain.domain.access import Role
 
@@ -14,8 +15,8 @@ from cadretrain.domain.access import Role
 # resolve (an app not installed yet) are left out, so the menu never shows a dead link.
 NAV_ITEMS: list[tuple[str, Any, frozenset[Role] | None]] = [
     ("web:home", _("Tổng quan"), None),
-    ("org:unit-list", _("Đơn vị"), frozenset({Role.CITY_ADMIN, Role.UNIT_OFFICER, Role.VIEWER})),
-    ("people:person-list", _("Cán bộ"), frozenset({Role.CITY_ADMIN, Role.UNIT_OFFICER, Role.VIEWER, Role.INSTITUTION_STAFF})),
+    ("org:unit-list", pgettext_lazy("menu", "Đơn vị"), frozenset({Role.CITY_ADMIN, Role.UNIT_OFFICER, Role.VIEWER})),
+    ("people:person-list", pgettext_lazy("menu", "Cán bộ"), frozenset({Role.CITY_ADMIN, Role.UNIT_OFFICER, Role.VIEWER, Role.INSTITUTION_STAFF})),
     ("standards:gap-overview", _("Tiêu chuẩn & thiếu hụt"), frozenset({Role.CITY_ADMIN, Role.UNIT_OFFICER, Role.VIEWER})),
     ("catalogue:programme-list", _("Chương trình"), None),
     ("training:class-list", _("Lớp học"), None),
