@@ -139,11 +139,11 @@ def test_city_merges_cluster_into_one_shared_class_with_seats(world, client_for)
 
     key = overlap_clusters(actor=world.actor("admin"), year=2026)[0].key
     refused = client_for("officer_a").post("/plans/overlaps/merge/", {
-        "year": 2026, "cluster": key, "code": "CDS-CHUNG", "start_date": "2026-05-04", "end_date": "2026-05-08",
+        "year": 2026, "members": key, "code": "CDS-CHUNG", "start_date": "2026-05-04", "end_date": "2026-05-08",
         "programme": prog.code}, follow=True)
     assert refused.status_code == 200 and not TrainingClass.objects.filter(code="CDS-CHUNG").exists()
     response = client_for("admin").post("/plans/overlaps/merge/", {
-        "year": 2026, "cluster": key, "code": "CDS-CHUNG", "start_date": "2026-05-04", "end_date": "2026-05-08",
+        "year": 2026, "members": key, "code": "CDS-CHUNG", "start_date": "2026-05-04", "end_date": "2026-05-08",
         "programme": prog.code, "seats_00008": "5"})
     assert response.status_code == 302
     tc = TrainingClass.objects.get(code="CDS-CHUNG")

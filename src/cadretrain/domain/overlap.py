@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -196,11 +196,18 @@ def ngram_matrix(texts: Sequence[str], *, n_min: int = 3, n_max: int = 5, max_df
     return counts
 
 
-def candidate_pairs(matrix, *, threshold: float, chunk: int = 2000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(i, j, cosine) for i < j with cosine ≥ threshold, by a chunked sparse self-product."""
+Progress = Callable[[int, int], None]
+
+
+def candidate_pairs(matrix, *, threshold: float, chunk: int = 2000,
+                    progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(i, j, cosine) for i < j with cosine ≥ threshold, by a chunked sparse self-product.
+    `progress(done_rows, total_rows)` is called before each chunk."""
     xt = matrix.T.tocsc()
     rows_i, rows_j, sims = [], [], []
     for lo in range(0, matrix.shape[0], chunk):
+        if progress is not None:
+            progress(lo, matrix.shape[0])
         block = (matrix[lo : lo + chunk] @ xt).tocoo()
         mask = (block.data >= threshold) & (block.col > block.row + lo)
         rows_i.append(block.row[mask] + lo)
@@ -235,12 +242,14 @@ def find_pairs(
     verify_threshold: float = VERIFY_THRESHOLD,
     max_df: float = MAX_DF,
     same_unit: bool = False,
+    progress: Progress | None = None,
 ) -> list[Pair]:
     """Overlapping pairs among `docs` (indices into `docs`, a < b), sorted by (a, b).
 
     A pair overlaps when the periods intersect and either both belong to the same programme or
     their texts are similar (cosine ≥ threshold, then verified ≥ `verify_threshold`). Pairs in
-    the same unit are skipped unless `same_unit` (a unit's own duplicates are its own business)."""
+    the same unit are skipped unless `same_unit` (a unit's own duplicates are its own business).
+    `progress(done, total)` (optional) is called as the work advances, in steps of 0–100."""
     n = len(docs)
     if n < 2:
         return []
@@ -251,8 +260,13 @@ def find_pairs(
 
     # Small collections make the document-frequency prune meaningless (every n-gram is "common").
     effective_max_df = max_df if n >= 1000 else 1.0
+    if progress is not None:
+        progress(5, 100)
     matrix = ngram_matrix(texts, n_min=N_MIN, max_df=effective_max_df)
-    ii, jj, cos = candidate_pairs(matrix, threshold=cosine_threshold)
+    step = None if progress is None else (lambda done, total: progress(20 + 60 * done // max(total, 1), 100))
+    ii, jj, cos = candidate_pairs(matrix, threshold=cosine_threshold, progress=step)
+    if progress is not None:
+        progress(80, 100)
     period_ok = (starts[ii] <= ends[jj]) & (starts[jj] <= ends[ii])
     for i, j in zip(ii[period_ok].tolist(), jj[period_ok].tolist(), strict=True):
         if not same_unit and docs[i].unit == docs[j].unit:
@@ -277,6 +291,8 @@ def find_pairs(
             reasons.append("same_target_group")
         reasons.append("same_period")
         found[(i, j)] = Pair(i, j, round(max(score, 0.9), 4), tuple(reasons))
+    if progress is not None:
+        progress(100, 100)
     return [found[k] for k in sorted(found)]
 
 

@@ -119,12 +119,59 @@ def plans_action(request: HttpRequest, pk: int, body: ActionIn) -> dict[str, Any
     return plan_out(plan)
 
 
+def current_scan(*, actor: Any, year: int) -> tuple[Any, bool]:
+    """The stored scan of the year in the actor's scope, recomputed now when there is none or it
+    is stale (a scan already running elsewhere is returned as it stands, marked stale)."""
+    scan = selectors.overlap_scan_result(actor=actor, year=year)
+    if scan is not None and scan.fingerprint == selectors.overlap_fingerprint(actor=actor, year=year):
+        return scan, False
+    try:
+        return services.overlap_scan_now(actor=actor, year=year), False
+    except DomainError as exc:
+        if exc.code != "overlap_scan_running" or scan is None:
+            raise
+        return scan, True
+
+
 @router.get("/overlaps")
 def overlaps(request: HttpRequest, year: int | None = None) -> dict[str, Any]:
+    """Overlap clusters of the year from the stored scan (computed first when missing or stale)."""
     actor = _actor(request)
     year = year or timezone.localdate().year
-    clusters = selectors.overlap_clusters(actor=actor, year=year)
-    return {"year": year, "count": len(clusters), "items": [overlap_out(c) for c in clusters]}
+    scan, stale = current_scan(actor=actor, year=year)
+    return overlaps_doc(scan, year=year, stale=stale)
+
+
+def overlaps_doc(scan: Any, *, year: int, stale: bool = False) -> dict[str, Any]:
+    clusters = selectors.scan_clusters(scan)
+    return {"year": year, "computed_at": scan.finished_at.isoformat() if scan.finished_at else None,
+            "stale": stale, "count": len(clusters), "items": [overlap_out(c) for c in clusters]}
+
+
+class MergeIn(Schema):
+    year: int
+    members: str
+    code: str
+    start_date: str
+    end_date: str
+    programme: str | None = None
+    seats: dict[str, int] | None = None
+    cost_vnd: int | None = None
+    open: bool = False
+
+
+@router.post("/overlaps/merge", response={201: dict})
+def overlaps_merge(request: HttpRequest, body: MergeIn) -> Any:
+    """Merge the listed cluster members ("item:12,item:15") into one shared class with seats per unit."""
+    programme = None
+    if body.programme:
+        programme = Programme.objects.filter(code=body.programme).first()
+        if programme is None:
+            raise DomainError("merge_programme_unknown", code=body.programme)
+    tc = services.overlap_merge(actor=_actor(request), year=body.year, members=body.members, code=body.code,
+                                start_date=body.start_date, end_date=body.end_date, programme=programme,
+                                seats=body.seats, cost_vnd=body.cost_vnd, open_for_nominations=body.open)
+    return Status(201, {"class": tc.code, "capacity": tc.capacity, "status": tc.status})
 
 
 def overlap_out(c: Any) -> dict[str, Any]:

@@ -83,6 +83,8 @@ class PlanItem(models.Model):
     budget_total = models.BigIntegerField(_("Tổng kinh phí"), default=0)
     gap_dimension = models.CharField(max_length=32, blank=True)
     gap_level = models.CharField(max_length=32, blank=True)
+    # Bumped on every write (bulk_create included): the overlap scan's fingerprint reads it.
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = PlanItemQuerySet.as_manager()
 
@@ -199,3 +201,47 @@ class AllocationRun(models.Model):
 
     def __str__(self) -> str:
         return f"allocation {self.pk}"
+
+
+class OverlapScanQuerySet(ScopedQuerySet):
+    def scope_q(self, actor: Actor) -> Q | None:
+        """A scan is read by whoever shares its scope: the city's (empty scope) by the city, a
+        unit's by the officers and viewers of that unit."""
+        if actor.is_city_wide:
+            return Q(scope_path="")
+        if actor.role in (Role.UNIT_OFFICER, Role.VIEWER) and actor.unit_path:
+            return Q(scope_path=actor.unit_path)
+        return NOTHING
+
+
+class OverlapScan(models.Model):
+    """The stored result of one overlap detection over a year's plan items and classes, as seen
+    from one scope (the city, or a unit's subtree). Computed in the background (it takes seconds
+    at city scale); `fingerprint` summarises the data it read so that the page can tell when plan
+    items or classes changed since (the result is then shown as stale until recomputed)."""
+
+    year = models.PositiveSmallIntegerField()
+    scope_path = models.CharField(max_length=255, blank=True)
+    job = models.ForeignKey("core.JobRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    running = models.BooleanField(default=True)
+    failed = models.BooleanField(default=False)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    members = models.PositiveIntegerField(default=0)
+    clusters = models.JSONField(default=list, blank=True)
+
+    objects = OverlapScanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["year", "scope_path", "-created_at"])]
+        constraints = [
+            # One scan at a time per year and scope: a second "recompute" while one runs is refused.
+            models.UniqueConstraint(fields=["year", "scope_path"], condition=Q(running=True),
+                                    name="overlapscan_one_running"),
+        ]
+
+    def __str__(self) -> str:
+        return f"overlaps {self.year} {self.scope_path or '*'} #{self.pk}"

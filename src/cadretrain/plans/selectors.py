@@ -16,7 +16,6 @@ from cadretrain.core.scoping import get_visible_or_404
 from cadretrain.domain import allocation as alloc
 from cadretrain.domain import overlap as ov
 from cadretrain.domain.access import Actor
-from cadretrain.domain.errors import NotFound
 from cadretrain.domain.levels import ALL_REQUIREMENT_DIMENSIONS, is_known_level, satisfies
 from cadretrain.plans.models import PlanEvent, PlanItem, PlanItemClass, TrainingPlan
 
@@ -139,60 +138,167 @@ class OverlapMember:
     people: int
     programme_id: int | None
 
+    @property
+    def key(self) -> str:
+        """Stable identity of the member ("item:12", "class:7"): what the merge form posts back."""
+        return f"{self.kind}:{self.pk}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.pk, "unit": self.unit_code, "unit_name": self.unit_name,
+                "text": self.text, "start": self.start.isoformat(), "end": self.end.isoformat(),
+                "people": self.people, "programme_id": self.programme_id}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> OverlapMember:
+        return cls(d["kind"], d["id"], d["unit"], d.get("unit_name", d["unit"]), d["text"],
+                   dt.date.fromisoformat(d["start"]), dt.date.fromisoformat(d["end"]), d["people"],
+                   d.get("programme_id"))
+
 
 @dataclass(frozen=True, slots=True)
 class OverlapCluster:
-    key: str
     score: float
     reasons: tuple[str, ...]
     members: list[OverlapMember]
 
     @property
+    def key(self) -> str:
+        """The members it lists, sorted ("class:3,item:12,item:15"): a cluster is identified by
+        what the user saw, so a merge acts on exactly those items or fails clearly."""
+        return members_key(m.key for m in self.members)
+
+    @property
     def units(self) -> list[str]:
         return sorted({m.unit_code for m in self.members})
 
+    @property
+    def unit_seats(self) -> list[dict[str, Any]]:
+        """Per unit (in code order): its name and the people its items plan, the default seats."""
+        seats: dict[str, dict[str, Any]] = {}
+        for m in self.members:
+            row = seats.setdefault(m.unit_code, {"code": m.unit_code, "name": m.unit_name, "people": 0})
+            if m.kind == "item":
+                row["people"] += m.people or 0
+        return [seats[k] for k in sorted(seats)]
 
-def overlap_members(*, actor: Actor, year: int) -> list[OverlapMember]:
-    """Plan items of the year and the year's classes (not cancelled) that the actor may see."""
+    def as_json(self) -> dict[str, Any]:
+        return {"key": self.key, "score": self.score, "reasons": list(self.reasons),
+                "members": [m.as_json() for m in self.members]}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> OverlapCluster:
+        return cls(d["score"], tuple(d["reasons"]), [OverlapMember.from_json(m) for m in d["members"]])
+
+
+def members_key(keys: Any) -> str:
+    return ",".join(sorted(set(keys), key=lambda k: (k.split(":")[0], int(k.split(":")[1]))))
+
+
+def parse_members_key(value: str) -> list[tuple[str, int]]:
+    """"item:12,class:3" → [("item", 12), ("class", 3)]; ValueError on anything else."""
+    out = []
+    for part in (value or "").replace(" ", ",").split(","):
+        if not part:
+            continue
+        kind, _, pk = part.partition(":")
+        if kind not in ("item", "class") or not pk.isdigit():
+            raise ValueError(part)
+        out.append((kind, int(pk)))
+    if len(out) < 2:
+        raise ValueError(value)
+    return out
+
+
+def _year_items(actor: Actor, year: int) -> QuerySet[PlanItem]:
+    """The year's plan items still open to overlap: an item already realised by a class (a merge
+    or the unit's own class) is represented by that class."""
+    return PlanItem.objects.visible_to(actor).filter(plan__year=year, class_links__isnull=True)
+
+
+def _year_classes(actor: Actor, year: int) -> QuerySet[Any]:
     from cadretrain.training.models import TrainingClass
 
+    return (TrainingClass.objects.visible_to(actor)
+            .filter(start_date__year=year).exclude(status=ClassStatus.CANCELLED))
+
+
+def overlap_members(*, actor: Actor, year: int, only: list[tuple[str, int]] | None = None) -> list[OverlapMember]:
+    """Plan items of the year and the year's classes (not cancelled) that the actor may see
+    (only the given `(kind, pk)` when `only` is set). Two queries."""
     members: list[OverlapMember] = []
-    items = (PlanItem.objects.visible_to(actor).filter(plan__year=year)
-             .values_list("pk", "plan__unit__code", "plan__unit__name", "need", "target_group", "quarter",
-                          "people", "programme_id", "programme__name", "programme__topics"))
-    for pk, code, name, need, target, quarter, people, prog_id, prog_name, topics in items:
+    items = _year_items(actor, year)
+    classes = _year_classes(actor, year)
+    if only is not None:
+        items = items.filter(pk__in=[pk for kind, pk in only if kind == "item"])
+        classes = classes.filter(pk__in=[pk for kind, pk in only if kind == "class"])
+    for pk, code, name, need, target, quarter, people, prog_id, prog_name, topics in items.values_list(
+            "pk", "plan__unit__code", "plan__unit__name", "need", "target_group", "quarter",
+            "people", "programme_id", "programme__name", "programme__topics"):
         start, end = quarter_range(year, quarter)
         text = " ".join(t for t in (need, prog_name or "", topics or "", target) if t)
         members.append(OverlapMember("item", pk, code, name, text, start, end, people, prog_id))
-    classes = (TrainingClass.objects.visible_to(actor)
-               .filter(start_date__year=year).exclude(status=ClassStatus.CANCELLED)
-               .values_list("pk", "organizer_unit__code", "organizer_unit__name", "name", "start_date",
-                            "end_date", "capacity", "programme_id", "programme__name", "programme__topics"))
-    for pk, code, name, cname, start, end, capacity, prog_id, prog_name, topics in classes:
+    for pk, code, name, cname, start, end, capacity, prog_id, prog_name, topics in classes.values_list(
+            "pk", "organizer_unit__code", "organizer_unit__name", "name", "start_date",
+            "end_date", "capacity", "programme_id", "programme__name", "programme__topics"):
         text = " ".join(t for t in (cname, prog_name or "", topics or "") if t)
         members.append(OverlapMember("class", pk, code, name, text, start, end, capacity or 0, prog_id))
     return members
 
 
-def overlap_clusters(*, actor: Actor, year: int) -> list[OverlapCluster]:
-    """Groups of items and classes of different units teaching the same thing in the same period."""
-    members = overlap_members(actor=actor, year=year)
-    docs = [ov.Doc(key=f"{m.kind}:{m.pk}", unit=m.unit_code, text=m.text, start=m.start.toordinal(),
+def overlap_clusters_of(members: list[OverlapMember], *, progress: ov.Progress | None = None
+                        ) -> list[OverlapCluster]:
+    """Cluster the given members (pure computation; no query)."""
+    docs = [ov.Doc(key=m.key, unit=m.unit_code, text=m.text, start=m.start.toordinal(),
                    end=m.end.toordinal(), programme=m.programme_id) for m in members]
-    pairs = ov.find_pairs(docs)
-    out = []
-    for cluster in ov.clusters(len(docs), pairs):
-        group = [members[i] for i in cluster.members]
-        key = hashlib.sha1("|".join(sorted(docs[i].key for i in cluster.members)).encode()).hexdigest()[:12]
-        out.append(OverlapCluster(key, cluster.score, cluster.reasons, group))
-    return out
+    pairs = ov.find_pairs(docs, progress=progress)
+    return [OverlapCluster(c.score, c.reasons, [members[i] for i in c.members])
+            for c in ov.clusters(len(docs), pairs)]
 
 
-def overlap_cluster_get(*, actor: Actor, year: int, key: str) -> OverlapCluster:
-    for cluster in overlap_clusters(actor=actor, year=year):
-        if cluster.key == key:
-            return cluster
-    raise NotFound("overlap_cluster_not_found")
+def overlap_clusters(*, actor: Actor, year: int) -> list[OverlapCluster]:
+    """Groups of items and classes of different units teaching the same thing in the same period,
+    computed now (seconds at city scale: the page reads the stored scan instead)."""
+    return overlap_clusters_of(overlap_members(actor=actor, year=year))
+
+
+def overlap_fingerprint(*, actor: Actor, year: int) -> str:
+    """A digest of what an overlap scan reads (the year's open plan items and classes): any item
+    added, removed or edited, or a class added, cancelled, renamed or moved, changes it. Two
+    aggregate queries."""
+    from django.db.models import Max, Min
+    from django.db.models.functions import Length
+
+    items = _year_items(actor, year).aggregate(n=Count("pk"), s=Sum("pk"), u=Max("updated_at"))
+    classes = _year_classes(actor, year).aggregate(
+        n=Count("pk"), s=Sum("pk"), c=Sum("capacity"), t=Sum(Length("name")), a=Min("start_date"),
+        b=Max("start_date"), e=Max("end_date"), p=Sum("programme_id"))
+    raw = repr((sorted(items.items()), sorted(classes.items())))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def overlap_scope(actor: Actor) -> str:
+    """The scope a scan is stored under: the city's, or the officer's unit subtree."""
+    return "" if actor.is_city_wide else (actor.unit_path or "")
+
+
+def overlap_scan_latest(*, actor: Actor, year: int) -> Any:
+    """The newest scan of the year in the actor's scope (running or finished), or None."""
+    from cadretrain.plans.models import OverlapScan
+
+    return (OverlapScan.objects.visible_to(actor).filter(year=year, scope_path=overlap_scope(actor))
+            .select_related("job").first())
+
+
+def overlap_scan_result(*, actor: Actor, year: int) -> Any:
+    """The newest finished scan of the year in the actor's scope, or None."""
+    from cadretrain.plans.models import OverlapScan
+
+    return (OverlapScan.objects.visible_to(actor)
+            .filter(year=year, scope_path=overlap_scope(actor), running=False, failed=False).first())
+
+
+def scan_clusters(scan: Any) -> list[OverlapCluster]:
+    return [OverlapCluster.from_json(c) for c in (scan.clusters if scan else [])]
 
 
 def repeat_nominations(*, actor: Actor, years: int = 3, as_of: dt.date | None = None) -> list[dict[str, Any]]:

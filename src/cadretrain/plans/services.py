@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from cadretrain.catalogue.models import Programme
 from cadretrain.core.audit import audit_record, snapshot
+from cadretrain.core.choices import ClassStatus
 from cadretrain.domain import plan_workflow as wf
 from cadretrain.domain.access import Action, Actor
 from cadretrain.domain.errors import Conflict, DomainError, NotAllowed, NotFound
@@ -263,37 +264,151 @@ def plan_item_link_class(*, actor: Actor, item: PlanItem, training_class: Any) -
     return link
 
 
-# --- overlaps: merge a cluster into one shared class -------------------------------------------
+# --- overlaps: a stored background scan, and merging a cluster into one shared class ----------
+
+OVERLAP_JOB = "plans.overlap_scan"
+# A scan still marked running after this long died with its worker: a new one may start.
+SCAN_STALE_AFTER = dt.timedelta(minutes=30)
+
+
+def overlap_scan_start(*, actor: Actor, year: Any) -> Any:
+    """Queue a recomputation of the year's overlaps in the actor's scope (the city's, or the
+    unit's subtree). One scan at a time per year and scope: a second request while one runs gets
+    `overlap_scan_running`. The work itself runs in `overlap_scan_run` through the tasks API."""
+    from cadretrain.core.models import JobRun
+    from cadretrain.plans.models import OverlapScan
+    from cadretrain.plans.selectors import overlap_scope
+    from cadretrain.plans.tasks import overlap_scan_job
+
+    year = _int(year, "plan_invalid_year", minimum=2000)
+    if year > 2100:
+        raise DomainError("plan_invalid_year", value=year)
+    scope = overlap_scope(actor)
+    if not actor.is_city_wide and not scope:
+        raise NotAllowed("plan_not_allowed")
+    with transaction.atomic():
+        # A scan whose worker died long ago must not block the page forever.
+        OverlapScan.objects.filter(year=year, scope_path=scope, running=True,
+                                   created_at__lt=timezone.now() - SCAN_STALE_AFTER).update(running=False, failed=True)
+        job = JobRun.objects.create(kind=OVERLAP_JOB, owner_id=actor.user_id, total=100,
+                                    message=f"{year} {scope or '*'}")
+        try:
+            with transaction.atomic():
+                scan = OverlapScan.objects.create(year=year, scope_path=scope, job=job,
+                                                  requested_by=actor.username or "system")
+        except IntegrityError:
+            raise Conflict("overlap_scan_running") from None
+    # Enqueued after the rows are committed (the block above), not inside it: the immediate
+    # backend then computes with no transaction open, and a worker always finds the rows.
+    overlap_scan_job.enqueue(scan.pk)
+    return scan
+
+
+def overlap_scan_run(*, scan_id: int, actor: Actor) -> Any:
+    """Compute and store one queued scan: fingerprint first (a change while it runs leaves the
+    result stale, never silently fresh), then the members, then the clusters, writing progress
+    to the JobRun between the steps. No transaction is held during the computation."""
+    from cadretrain.core.models import JobRun
+    from cadretrain.plans import selectors
+    from cadretrain.plans.models import OverlapScan
+
+    scan = OverlapScan.objects.select_related("job").get(pk=scan_id)
+    job = scan.job
+    if selectors.overlap_scope(actor) != scan.scope_path:
+        raise NotAllowed("plan_not_allowed")
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = timezone.now().timestamp()
+        if job is not None and (done >= total or now - last[0] >= 0.5):
+            last[0] = now
+            JobRun.objects.filter(pk=job.pk).update(done=done, total=total, status=JobRun.Status.RUNNING,
+                                                    updated_at=timezone.now())
+
+    try:
+        progress(1, 100)
+        fingerprint = selectors.overlap_fingerprint(actor=actor, year=scan.year)
+        members = selectors.overlap_members(actor=actor, year=scan.year)
+        found = selectors.overlap_clusters_of(members, progress=progress)
+    except Exception as exc:
+        OverlapScan.objects.filter(pk=scan.pk).update(running=False, failed=True, finished_at=timezone.now())
+        if job is not None:
+            JobRun.objects.filter(pk=job.pk).update(status=JobRun.Status.FAILED, message=str(exc)[:300],
+                                                    updated_at=timezone.now())
+        raise
+    OverlapScan.objects.filter(pk=scan.pk).update(
+        running=False, finished_at=timezone.now(), fingerprint=fingerprint, members=len(members),
+        clusters=[c.as_json() for c in found])
+    if job is not None:
+        JobRun.objects.filter(pk=job.pk).update(status=JobRun.Status.DONE, done=100, total=100,
+                                                result={"clusters": len(found), "members": len(members)},
+                                                updated_at=timezone.now())
+    scan.refresh_from_db()
+    return scan
+
+
+def overlap_scan_now(*, actor: Actor, year: Any) -> Any:
+    """Start a scan and make sure it has finished (the CLI and the API use it when the stored
+    result is missing or stale; with a worker backend it computes inline instead of waiting)."""
+    from cadretrain.plans.models import OverlapScan
+
+    scan = overlap_scan_start(actor=actor, year=year)
+    scan.refresh_from_db()
+    if scan.running:
+        scan = overlap_scan_run(scan_id=scan.pk, actor=actor)
+    return OverlapScan.objects.get(pk=scan.pk)
+
 
 @transaction.atomic
-def overlap_merge(*, actor: Actor, year: int, cluster_key: str, code: str, start_date: dt.date,
-                  end_date: dt.date, programme: Programme | None = None,
-                  seats: Mapping[str, int] | None = None, cost_vnd: int | None = None) -> Any:
-    """The city merges a cluster of overlapping items into one shared class (created through the
-    training services), reserves seats for each unit and links the items to the new class."""
+def overlap_merge(*, actor: Actor, year: int, members: str, code: str, start_date: Any,
+                  end_date: Any, programme: Programme | None = None,
+                  seats: Mapping[str, Any] | None = None, cost_vnd: int | None = None,
+                  open_for_nominations: bool = False) -> Any:
+    """The city merges the overlapping items it was shown (`members`: "item:12,item:15,…") into one
+    shared class (created through the training services), reserves seats for each unit and links
+    the items to the new class. The members are read again and re-verified first: one deleted,
+    already merged or edited so that it no longer overlaps refuses the merge, naming it."""
     from cadretrain.plans import selectors
     from cadretrain.plans.models import SeatAllocation
-    from cadretrain.training.services import class_create
+    from cadretrain.training.services import class_create, class_transition
 
     if not actor.is_city_wide:
         raise NotAllowed("plan_not_allowed")
-    cluster = selectors.overlap_cluster_get(actor=actor, year=year, key=cluster_key)
+    try:
+        wanted_keys = selectors.parse_members_key(members)
+    except ValueError:
+        raise DomainError("overlap_members_invalid", value=members) from None
+    current = selectors.overlap_members(actor=actor, year=year, only=wanted_keys)
+    found = {m.key for m in current}
+    gone = [f"{k}:{pk}" for k, pk in wanted_keys if f"{k}:{pk}" not in found]
+    if gone:
+        linked = set(PlanItemClass.objects.filter(plan_item_id__in=[int(g[5:]) for g in gone if g.startswith("item:")])
+                     .values_list("plan_item_id", flat=True))
+        if linked:
+            raise Conflict("overlap_already_merged", count=len(linked))
+        raise Conflict("overlap_member_gone", count=len(gone))
+    again = selectors.overlap_clusters_of(current)
+    if len(again) != 1 or len(again[0].members) != len(current):
+        kept = {m.key for c in again for m in c.members}
+        loose = [m for m in current if m.key not in kept] or current
+        raise Conflict("overlap_no_longer_similar", items="; ".join(f"{m.unit_name}: {m.text[:60]}" for m in loose))
+    cluster = again[0]
     if programme is None:
         ids = {m.programme_id for m in cluster.members if m.programme_id}
         programme = Programme.objects.filter(pk=min(ids)).first() if ids else None
     if programme is None:
         raise DomainError("merge_needs_programme")
-    planned: dict[str, int] = {}
-    for m in cluster.members:
-        planned[m.unit_code] = planned.get(m.unit_code, 0) + (m.people or 0)
-    wanted = dict(planned)
+    wanted = {row["code"]: row["people"] for row in cluster.unit_seats}
+    names = {row["code"]: row["name"] for row in cluster.unit_seats}
     for unit_code, n in (seats or {}).items():
-        if unit_code not in planned or not isinstance(n, int) or n < 0:
-            raise DomainError("merge_seats_invalid", unit=unit_code)
+        if unit_code not in wanted or not isinstance(n, int) or n < 0:
+            raise DomainError("merge_seats_invalid", unit=names.get(unit_code, unit_code))
         wanted[unit_code] = n
+    if not sum(wanted.values()):
+        raise DomainError("merge_no_seats")
     units = {u.code: u for u in OrgUnit.objects.filter(code__in=list(wanted))}
     organizer = _common_ancestor(list(units.values()))
-    extra = {"capacity": sum(wanted.values()) or None}
+    extra: dict[str, Any] = {"capacity": sum(wanted.values())}
     if cost_vnd is not None:
         extra["cost_vnd"] = cost_vnd
     training_class = class_create(actor=actor, code=code, programme=programme, organizer_unit=organizer,
@@ -308,8 +423,9 @@ def overlap_merge(*, actor: Actor, year: int, cluster_key: str, code: str, start
         for u, n in sorted(wanted.items()) if n > 0
     ])
     audit_record(actor=actor, obj=training_class, action="merge_overlap",
-                 changes={"cluster": cluster_key, "members": [f"{m.kind}:{m.pk}" for m in cluster.members],
-                          "seats": wanted}, unit_path=organizer.path)
+                 changes={"members": [m.key for m in cluster.members], "seats": wanted}, unit_path=organizer.path)
+    if open_for_nominations:
+        class_transition(actor=actor, training_class=training_class, target=ClassStatus.OPEN)
     return training_class
 
 

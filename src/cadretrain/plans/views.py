@@ -3,6 +3,7 @@ optimiser. Thin: every rule lives in the services and selectors."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -134,15 +135,66 @@ def plan_action(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("plans:plan-detail", pk=pk)
 
 
+def _overlap_context(request: HttpRequest, year: int) -> dict[str, Any]:
+    actor = actor_of(request)
+    latest = selectors.overlap_scan_latest(actor=actor, year=year)
+    result = latest if latest is not None and not latest.running and not latest.failed else \
+        selectors.overlap_scan_result(actor=actor, year=year)
+    running = latest if latest is not None and latest.running else None
+    failed = latest if latest is not None and latest.failed else None
+    stale = result is not None and result.fingerprint != selectors.overlap_fingerprint(actor=actor, year=year)
+    return {"year": year, "result": result, "running": running, "failed": failed, "stale": stale,
+            "job": running.job if running is not None else None,
+            "status_url": f"{reverse('plans:overlap-status')}?year={year}"}
+
+
 @actor_required()
 def overlaps(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     year = _int(request.GET.get("year")) or timezone.localdate().year
-    clusters = selectors.overlap_clusters(actor=actor, year=year)
+    context = _overlap_context(request, year)
+    clusters = selectors.scan_clusters(context["result"])
+    defaults = {}
+    for n, c in enumerate(clusters, start=1):
+        starts = max(m.start for m in c.members)
+        ends = min(m.end for m in c.members)
+        defaults[c.key] = {
+            "code": f"CHUNG-{year}-{n:02d}",
+            "start": starts, "end": min(ends, starts + dt.timedelta(days=4)) if ends >= starts else starts,
+            "programme": next((m.programme_id for m in c.members if m.programme_id), None),
+        }
     return render(request, "plans/overlaps.html", {
-        "year": year, "clusters": clusters, "can_merge": actor.is_city_wide,
+        **context, "clusters": [(c, defaults[c.key]) for c in clusters], "can_merge": actor.is_city_wide,
+        "can_scan": actor.is_city_wide or bool(actor.unit_path),
+        "programmes": Programme.objects.order_by("code").only("pk", "code", "name")[:1000],
         "repeats": selectors.repeat_nominations(actor=actor, years=_int(request.GET.get("years")) or 3),
+        "years": _int(request.GET.get("years")) or 3,
     })
+
+
+@actor_required()
+def overlap_status(request: HttpRequest) -> HttpResponse:
+    """The progress block, polled by htmx while a scan runs; asks for a full reload when done."""
+    year = _int(request.GET.get("year")) or timezone.localdate().year
+    context = _overlap_context(request, year)
+    response = render(request, "plans/_overlap_status.html", context)
+    if context["running"] is None and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_POST
+@actor_required()
+def overlap_scan(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    year = _int(request.POST.get("year")) or timezone.localdate().year
+    try:
+        services.overlap_scan_start(actor=actor, year=year)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash_domain_error(request, exc)
+    return redirect(f"{reverse('plans:overlaps')}?year={year}")
 
 
 @require_POST
@@ -152,16 +204,29 @@ def overlap_merge(request: HttpRequest) -> HttpResponse:
     p = request.POST
     year = _int(p.get("year")) or timezone.localdate().year
     try:
-        seats = {k[len("seats_"):]: _int(v) for k, v in p.items() if k.startswith("seats_") and v != ""}
+        seats: dict[str, Any] = {}
+        for k, v in p.items():
+            if k.startswith("seats_") and v.strip() != "":
+                number = _int(v)
+                seats[k[len("seats_"):]] = number if number is not None else v
+        programme = None
+        if p.get("programme"):
+            programme = Programme.objects.filter(code=p.get("programme")).first()
+            if programme is None:
+                raise DomainError("merge_programme_unknown", code=p.get("programme"))
         tc = services.overlap_merge(
-            actor=actor, year=year, cluster_key=p.get("cluster", ""), code=p.get("code", ""),
-            start_date=p.get("start_date"), end_date=p.get("end_date"),
-            programme=Programme.objects.filter(code=p.get("programme", "")).first() if p.get("programme") else None,
-            seats=seats or None,
+            actor=actor, year=year, members=p.get("members", ""), code=p.get("code", ""),
+            start_date=p.get("start_date"), end_date=p.get("end_date"), programme=programme,
+            seats=seats or None, open_for_nominations=p.get("open") == "1",
         )
     except DomainError as exc:
+        if exc.status == 404:
+            raise
         flash_domain_error(request, exc)
         return redirect(f"{reverse('plans:overlaps')}?year={year}")
+    from django.contrib import messages
+
+    messages.success(request, _("Đã tạo lớp dùng chung {code}, chỗ đã chia cho từng đơn vị.").format(code=tc.code))
     return redirect("training:class-detail", code=tc.code)
 
 

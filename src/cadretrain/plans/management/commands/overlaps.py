@@ -1,5 +1,6 @@
 """`cadretrain overlaps [--year YYYY] [--json]`: plan items and classes of different units that
-teach the same thing in the same period, grouped, with a similarity score and the reasons."""
+teach the same thing in the same period, grouped, with a similarity score and the reasons. The
+command recomputes the city's scan and stores it (the web page then shows it as the latest)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from cadretrain.domain.access import Actor
-from cadretrain.plans import selectors
-from cadretrain.plans.api import overlap_out
+from cadretrain.plans import selectors, services
+from cadretrain.plans.api import overlaps_doc
 
 
 class Command(BaseCommand):
@@ -23,10 +24,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **o: Any) -> None:
         year = o["year"] or timezone.localdate().year
-        clusters = selectors.overlap_clusters(actor=Actor.system(), year=year)
+        scan = services.overlap_scan_now(actor=Actor.system(), year=year)
+        clusters = selectors.scan_clusters(scan)
         if o["as_json"]:
-            self.stdout.write(json.dumps({"year": year, "count": len(clusters),
-                                          "items": [overlap_out(c) for c in clusters]}, ensure_ascii=False))
+            self.stdout.write(json.dumps(overlaps_doc(scan, year=year), ensure_ascii=False))
             return
         self.stdout.write(f"year: {year}  clusters: {len(clusters)}")
         for c in clusters:

@@ -1,0 +1,152 @@
+"""The overlap page reads a stored scan computed in the background: its time, staleness when
+plan items or classes change, one scan at a time per scope, and merges that act on the members
+the user saw (re-verified at merge time, refused clearly when they changed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cadretrain.core.models import JobRun
+from cadretrain.plans import selectors, services
+from cadretrain.plans.models import OverlapScan, PlanItem, PlanItemClass, SeatAllocation
+from cadretrain.training.models import TrainingClass
+from tests.plans.test_interfaces import SYSTEM_ACTOR, _two_wards_same_course
+
+
+def _merge_form(key, **extra):
+    return {"year": 2026, "members": key, "code": "CDS-CHUNG", "start_date": "2026-05-04",
+            "end_date": "2026-05-08", "programme": "CDS-01", **extra}
+
+
+def test_overlap_page_starts_empty_then_shows_the_stored_scan_with_its_time(world, client_for):
+    _two_wards_same_course(world)
+    admin = client_for("admin")
+    page = admin.get("/plans/overlaps/?year=2026").content.decode()
+    assert "Chưa phân tích trùng lặp cho năm 2026" in page
+    assert not OverlapScan.objects.exists()  # reading the page computes nothing
+    response = admin.post("/plans/overlaps/scan/", {"year": 2026})
+    assert response.status_code == 302
+    scan = OverlapScan.objects.get()
+    assert not scan.running and scan.finished_at is not None and len(scan.clusters) == 1
+    assert scan.job.status == JobRun.Status.DONE and scan.job.done == scan.job.total == 100
+    page = admin.get("/plans/overlaps/?year=2026").content.decode()
+    assert "Kết quả phân tích lúc" in page and "Mới nhất" in page and "Phường Ba Đình" in page
+
+
+def test_changing_a_plan_item_or_a_class_marks_the_stored_scan_stale(world, client_for):
+    _two_wards_same_course(world)
+    admin = client_for("admin")
+    admin.post("/plans/overlaps/scan/", {"year": 2026})
+    item = PlanItem.objects.filter(plan__unit=world.ward_b).get()
+    services.plan_item_update(actor=world.actor("officer_b"), item=item, people=7)
+    page = admin.get("/plans/overlaps/?year=2026").content.decode()
+    assert "Đã cũ" in page
+    admin.post("/plans/overlaps/scan/", {"year": 2026})
+    assert "Mới nhất" in admin.get("/plans/overlaps/?year=2026").content.decode()
+    from tests.training.helpers import open_class
+
+    open_class("NEW-26", world.city, capacity=5)
+    tc = TrainingClass.objects.get(code="NEW-26")
+    tc.start_date = tc.start_date.replace(year=2026)
+    tc.end_date = tc.end_date.replace(year=2026)
+    tc.save()
+    assert "Đã cũ" in admin.get("/plans/overlaps/?year=2026").content.decode()
+
+
+def test_a_second_scan_while_one_runs_is_refused_and_nothing_is_queued(world):
+    admin = world.actor("admin")
+    OverlapScan.objects.create(year=2026, scope_path="", requested_by="admin", running=True)
+    with pytest.raises(Exception) as caught:
+        services.overlap_scan_start(actor=admin, year=2026)
+    assert getattr(caught.value, "code", "") == "overlap_scan_running"
+    assert OverlapScan.objects.count() == 1
+    # The same year in a ward's scope is another scan and may run.
+    scan = services.overlap_scan_start(actor=world.actor("officer_a"), year=2026)
+    assert scan.scope_path == world.ward_a.path
+
+
+def test_a_ward_reads_only_the_scan_of_its_own_scope(world, client_for, api_for):
+    _two_wards_same_course(world)
+    client_for("admin").post("/plans/overlaps/scan/", {"year": 2026})
+    page = client_for("officer_a").get("/plans/overlaps/?year=2026").content.decode()
+    assert "Chưa phân tích trùng lặp" in page and "chuyen doi so cho can bo" not in page
+    doc = api_for("officer_a").get("/api/v1/overlaps?year=2026").json()
+    assert doc["count"] == 0
+    assert OverlapScan.objects.filter(scope_path=world.ward_a.path).exists()
+
+
+def test_merge_still_works_after_unrelated_data_changed(world, client_for):
+    _two_wards_same_course(world)
+    admin = client_for("admin")
+    admin.post("/plans/overlaps/scan/", {"year": 2026})
+    key = selectors.scan_clusters(OverlapScan.objects.get())[0].key
+    # Another ward adds an unrelated item after the scan: the cluster the admin saw is unchanged.
+    plan = services.plan_create(actor=SYSTEM_ACTOR, unit=world.office_a, year=2026)
+    services.plan_item_add(actor=SYSTEM_ACTOR, plan=plan, need="Kỹ năng soạn thảo văn bản", people=2, quarter=3)
+    response = admin.post("/plans/overlaps/merge/", _merge_form(key, seats_00008="5", open="1"))
+    assert response.status_code == 302
+    tc = TrainingClass.objects.get(code="CDS-CHUNG")
+    assert tc.capacity == 9 and tc.status == "OPEN"
+    assert dict(SeatAllocation.objects.filter(training_class=tc).values_list("unit__code", "seats")) == {
+        "00004": 4, "00008": 5}
+    # The merged items are realised by the class now: they no longer form a cluster of their own.
+    assert "Đã cũ" in admin.get("/plans/overlaps/?year=2026").content.decode()
+    admin.post("/plans/overlaps/scan/", {"year": 2026})
+    clusters = selectors.scan_clusters(OverlapScan.objects.first())
+    assert all("item" not in c.key for c in clusters)
+
+
+@pytest.mark.parametrize("change, code", [
+    ("delete", "overlap_member_gone"),
+    ("edit", "overlap_no_longer_similar"),
+    ("merged", "overlap_already_merged"),
+])
+def test_merge_refuses_a_cluster_whose_members_changed_and_changes_nothing(world, client_for, change, code):
+    _two_wards_same_course(world)
+    key = selectors.overlap_clusters(actor=world.actor("admin"), year=2026)[0].key
+    item = PlanItem.objects.filter(plan__unit=world.ward_b).get()
+    if change == "delete":
+        services.plan_item_delete(actor=world.actor("officer_b"), item=item)
+    elif change == "edit":
+        services.plan_item_update(actor=world.actor("officer_b"), item=item, need="Tiếng Anh giao tiếp cơ bản")
+    else:
+        from tests.training.helpers import open_class
+
+        PlanItemClass.objects.create(plan_item=item, training_class=open_class("B-OWN", world.ward_b, capacity=6))
+    classes = TrainingClass.objects.count()
+    with pytest.raises(Exception) as caught:
+        services.overlap_merge(actor=world.actor("admin"), year=2026, members=key, code="CDS-CHUNG",
+                               start_date="2026-05-04", end_date="2026-05-08")
+    assert getattr(caught.value, "code", "") == code
+    assert TrainingClass.objects.count() == classes and not SeatAllocation.objects.exists()
+    page = client_for("admin").post("/plans/overlaps/merge/", _merge_form(key), follow=True).content.decode()
+    assert "hãy phân tích lại rồi gộp" in page
+
+
+@pytest.mark.parametrize("members", ["", "item:1", "row:3,item:4", "item:x,item:2"])
+def test_merge_with_a_malformed_member_list_is_refused(world, members):
+    with pytest.raises(Exception) as caught:
+        services.overlap_merge(actor=world.actor("admin"), year=2026, members=members, code="X",
+                               start_date="2026-05-04", end_date="2026-05-08")
+    assert getattr(caught.value, "code", "") == "overlap_members_invalid"
+
+
+def test_merge_with_negative_seats_is_refused(world):
+    prog = _two_wards_same_course(world)
+    key = selectors.overlap_clusters(actor=world.actor("admin"), year=2026)[0].key
+    with pytest.raises(Exception) as caught:
+        services.overlap_merge(actor=world.actor("admin"), year=2026, members=key, code="CDS-CHUNG",
+                               start_date="2026-05-04", end_date="2026-05-08", seats={"00008": -1},
+                               programme=prog)
+    assert getattr(caught.value, "code", "") == "merge_seats_invalid"
+    assert not TrainingClass.objects.filter(code="CDS-CHUNG").exists()
+
+
+def test_overlap_page_query_count_does_not_grow_with_clusters(world, client_for, django_assert_max_num_queries):
+    _two_wards_same_course(world)
+    admin = client_for("admin")
+    admin.post("/plans/overlaps/scan/", {"year": 2026})
+    with django_assert_max_num_queries(14):
+        assert admin.get("/plans/overlaps/?year=2026").status_code == 200
+    status = admin.get("/plans/overlaps/status/?year=2026", headers={"HX-Request": "true"})
+    assert status.status_code == 200 and status["HX-Refresh"] == "true"
