@@ -83,40 +83,69 @@ class XlsxWriter:
             self.archive.close()
 
     def sheet(self, name: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *,
-              max_rows: int | None = None) -> int:
-        """Stream one sheet (header in bold); returns the number of data rows written."""
+              max_rows: int | None = None, kinds: Sequence[str] | None = None) -> int:
+        """Stream one sheet (header in bold); returns the number of data rows written.
+
+        `kinds` (the interchange column kinds, optional) lets a column of dates or numbers
+        carry them as text — "2024-06-30" in a date column becomes a date cell, "8.50" in a
+        score column a number — as the exporter reads them from the database without converting."""
         self.names.append(name)
         number = len(self.names)
         written = 0
         cols = [_letters(i) for i in range(max(len(header), 64))]
+        # Per column: 0 text, 1 date, 2 number (for values that arrive as text).
+        modes = [_MODES.get(k, 0) for k in kinds or ()]
+        modes += [0] * (len(cols) - len(modes))
+        serials: dict[str, int | None] = {}
+        numbers: dict[str, bool] = {}
         with self.archive.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as raw:
             buffer: list[str] = [SHEET_HEAD, '<row r="1">']
             for i, title in enumerate(header):
                 buffer.append(f'<c r="{cols[i]}1" s="2" t="inlineStr"><is><t>{_xml(title)}</t></is></c>')
             buffer.append("</row>")
+            append = buffer.append
             r = 1
             for row in rows:
                 r += 1
                 written += 1
                 if max_rows is not None and written > max_rows:
                     raise OverflowError(name)
-                buffer.append(f'<row r="{r}">')
+                append(f'<row r="{r}">')
                 for i, value in enumerate(row):
-                    if value is None or value == "":
+                    if value is None:
                         continue
                     ref = cols[i] if i < len(cols) else _letters(i)
-                    if isinstance(value, str):
-                        buffer.append(f'<c r="{ref}{r}" t="inlineStr"><is><t xml:space="preserve">{_xml(value)}</t></is></c>')
+                    if type(value) is str:
+                        if not value:
+                            continue
+                        mode = modes[i] if i < len(modes) else 0
+                        if mode == 1:
+                            serial = serials.get(value, -1)
+                            if serial == -1:
+                                serial = serials[value] = _iso_serial(value)
+                            if serial is not None:
+                                append(f'<c r="{ref}{r}" s="1"><v>{serial}</v></c>')
+                                continue
+                        elif mode == 2:
+                            numeric = numbers.get(value)
+                            if numeric is None:
+                                numeric = numbers[value] = _is_number(value)
+                            if numeric:
+                                append(f'<c r="{ref}{r}"><v>{value}</v></c>')
+                                continue
+                        append(f'<c r="{ref}{r}" t="inlineStr"><is><t xml:space="preserve">{_xml(value)}</t></is></c>')
                     elif isinstance(value, bool):
-                        buffer.append(f'<c r="{ref}{r}" t="inlineStr"><is><t>{"Y" if value else "N"}</t></is></c>')
+                        append(f'<c r="{ref}{r}" t="inlineStr"><is><t>{"Y" if value else "N"}</t></is></c>')
                     elif isinstance(value, (int, float, Decimal)):
-                        buffer.append(f'<c r="{ref}{r}"><v>{value}</v></c>')
+                        append(f'<c r="{ref}{r}"><v>{value}</v></c>')
                     elif isinstance(value, dt.date):
                         day = value.date() if isinstance(value, dt.datetime) else value
-                        buffer.append(f'<c r="{ref}{r}" s="1"><v>{(day - EPOCH).days}</v></c>')
+                        append(f'<c r="{ref}{r}" s="1"><v>{(day - EPOCH).days}</v></c>')
                     else:
-                        buffer.append(f'<c r="{ref}{r}" t="inlineStr"><is><t xml:space="preserve">{_xml(str(value))}</t></is></c>')
-                buffer.append("</row>")
+                        text = str(value)
+                        if text:
+                            append(f'<c r="{ref}{r}" t="inlineStr"><is><t xml:space="preserve">{_xml(text)}</t></is></c>')
+                append("</row>")
                 if len(buffer) > 20_000:
                     raw.write("".join(buffer).encode("utf-8"))
                     buffer.clear()
@@ -136,6 +165,25 @@ class XlsxWriter:
             f'worksheet" Target="worksheets/sheet{i}.xml"/>\n' for i in range(1, n + 1))))
         self.archive.writestr("xl/styles.xml", STYLES)
         self.archive.close()
+
+
+_MODES = {"date": 1, "int": 2, "score": 2}
+
+
+def _iso_serial(text: str) -> int | None:
+    """Excel's day number of a YYYY-MM-DD text, None for any other text."""
+    try:
+        return (dt.date.fromisoformat(text) - EPOCH).days if len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip() == text and text.lower() not in ("nan", "inf", "-inf", "infinity", "-infinity", "+inf")
 
 
 def _xml(text: str) -> str:
