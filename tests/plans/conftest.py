@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from cadretrain.catalogue.models import Programme
 from cadretrain.domain.text import fold
 from cadretrain.plans import services
+from cadretrain.standards.models import Requirement, Standard
+from tests.training.helpers import open_class
 from tests.world import SYSTEM
 
 
@@ -32,3 +36,13 @@ def make_plan(world, unit, year=2026, actor=SYSTEM, need="Tập huấn chuyển 
     services.plan_item_add(actor=actor, plan=plan, need=need, people=people, quarter=quarter)
     plan.refresh_from_db()
     return plan
+
+
+@pytest.fixture
+def llct_world(world):
+    """Everyone in the world needs intermediate political theory; one open class of 2 seats grants it."""
+    standard = Standard.objects.create(code="TC-LLCT", name="LLCT trung cấp", valid_from=dt.date(2020, 1, 1))
+    Requirement.objects.create(standard=standard, group="LLCT", dimension="POLITICAL_THEORY", min_level="TRUNG_CAP")
+    tc = open_class("LLCT-26", world.city, capacity=2, start=dt.date(2026, 9, 7), end=dt.date(2026, 9, 18),
+                    cost_vnd=3_000_000)
+    return tc

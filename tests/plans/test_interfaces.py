@@ -14,10 +14,9 @@ from django.core.management.base import CommandError
 
 from cadretrain.plans import services
 from cadretrain.plans.models import AllocationRun, PlanItemClass, SeatAllocation, TrainingPlan
-from cadretrain.standards.models import Requirement, Standard
 from cadretrain.training.models import Enrolment, TrainingClass
 from tests.plans.conftest import make_plan
-from tests.training.helpers import open_class, programme
+from tests.training.helpers import programme
 
 
 def test_plan_list_page_shows_only_the_subtree(world, client_for, django_assert_max_num_queries):
@@ -154,16 +153,6 @@ def test_city_merges_cluster_into_one_shared_class_with_seats(world, client_for)
 
 
 # --- allocation ---------------------------------------------------------------------------------
-
-@pytest.fixture
-def llct_world(world):
-    """Everyone in the world needs intermediate political theory; one open class of 2 seats grants it."""
-    standard = Standard.objects.create(code="TC-LLCT", name="LLCT trung cấp", valid_from=dt.date(2020, 1, 1))
-    Requirement.objects.create(standard=standard, group="LLCT", dimension="POLITICAL_THEORY", min_level="TRUNG_CAP")
-    tc = open_class("LLCT-26", world.city, capacity=2, start=dt.date(2026, 9, 7), end=dt.date(2026, 9, 18),
-                    cost_vnd=3_000_000)
-    return tc
-
 
 def test_allocation_fills_the_seats_with_the_highest_priority_and_explains_the_rest(world, llct_world, api_for):
     response = api_for("admin").post("/api/v1/allocations", {"as_of": "2026-06-01"}, content_type="application/json")

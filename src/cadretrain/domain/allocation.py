@@ -18,6 +18,7 @@ budget and seats remain. Deterministic: same input, same output. Pure: numpy and
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -94,6 +95,52 @@ OVER_BUDGET = "over_budget"
 UNIT_QUOTA = "unit_quota"
 UNIT_AWAY = "unit_away"
 LOWER_PRIORITY = "lower_priority"
+
+
+# --- priority of a gap -------------------------------------------------------------------------
+
+# A standard's requirement must be met within this many months of the appointment to the post
+# (the default of the allocation form; the officer may change it per run).
+ALLOWED_MONTHS = 12
+SENIOR_BONUS = 2.0  # cadres managed by the Standing Committee (or higher)
+DEADLINE_BONUS = 2.0  # at or past the deadline; falls linearly to 0 at URGENCY_HORIZON days away
+URGENCY_HORIZON = 365
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30, 31, 30,
+            31, 31, 30, 31, 30, 31][month - 1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def gap_deadline(*, dimension: str, required: str, current: str | None, appointed: dt.date | None,
+                 as_of: dt.date, allowed_months: int = ALLOWED_MONTHS) -> dt.date | None:
+    """When the gap must be closed: a knowledge update is due N months after the last one (now,
+    when there never was one); the year's periods by 31 December; any other requirement of the
+    post `allowed_months` after the appointment (None when the appointment date is unknown)."""
+    if dimension == "KNOWLEDGE_UPDATE_MONTHS":
+        try:
+            last = dt.date.fromisoformat(current) if current else None
+            months = int(required)
+        except ValueError:
+            return None
+        return as_of if last is None else add_months(last, months)
+    if dimension == "ANNUAL_PERIODS":
+        return dt.date(as_of.year, 12, 31)
+    return add_months(appointed, allowed_months) if appointed else None
+
+
+def gap_priority(*, senior: bool, deadline: dt.date | None, as_of: dt.date) -> float:
+    """Weight of closing one gap: 1 for a standard in force for the post, +2 for a cadre the
+    Standing Committee manages, and up to +2 as its deadline nears (the full 2 when it is due or
+    overdue, nothing a year or more away)."""
+    weight = 1.0 + (SENIOR_BONUS if senior else 0.0)
+    if deadline is not None:
+        days = (deadline - as_of).days
+        weight += DEADLINE_BONUS * min(1.0, max(0.0, 1.0 - days / URGENCY_HORIZON))
+    return round(weight, 3)
 
 
 def _clash(busy: Sequence[tuple[int, int]], start: int, end: int) -> bool:

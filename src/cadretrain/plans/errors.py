@@ -41,5 +41,9 @@ MESSAGES = {
     "allocation_unit_away": _("Đơn vị {unit} có quá {limit} người đi học cùng lúc."),
     "allocation_unit_quota": _("Đơn vị {unit} vượt chỉ tiêu {limit} người."),
     "allocation_unknown": _("Phương án có cán bộ hoặc lớp không hợp lệ: {value}."),
+    "allocation_no_seat_for_unit": _("Lớp {klass} không dành chỗ cho đơn vị {unit} của cán bộ {person}."),
+    "allocation_invalid_quota": _("Chỉ tiêu mỗi đơn vị phải là số nguyên dương: {value}."),
+    "allocation_invalid_away": _("Tỷ lệ người vắng mặt cùng lúc phải từ 1 đến 100%: {value}."),
+    "allocation_invalid_months": _("Thời hạn sau bổ nhiệm phải từ 1 đến 120 tháng: {value}."),
     "allocation_already_accepted": _("Phương án này đã được chuyển thành danh sách cử học."),
 }

@@ -342,13 +342,12 @@ def repeat_nominations(*, actor: Actor, years: int = 3, as_of: dt.date | None = 
 SENIOR_TIERS = frozenset({"BCT_BBT", "BTV_THANH_UY"})
 
 
-def gap_weight(*, tier: str, dimension: str) -> float:
-    """Priority of closing one gap: every gap comes from a standard in force for the post (1);
-    cadres managed by the Standing Committee (or higher) count three times as much."""
-    weight = 1.0
-    if tier in SENIOR_TIERS:
-        weight += 2.0
-    return weight
+def gap_weight(*, tier: str, dimension: str = "", deadline: dt.date | None = None,
+               as_of: dt.date | None = None) -> float:
+    """Priority of closing one gap (see `allocation.gap_priority`): the post's standard, the
+    Standing Committee's cadres, and how near the gap's deadline is."""
+    return alloc.gap_priority(senior=tier in SENIOR_TIERS, deadline=deadline,
+                              as_of=as_of or dt.date.today())  # noqa: DTZ011 - callers pass as_of
 
 
 def _closes(programme: tuple[str, str, str, str], dimension: str, required: str) -> bool:
@@ -369,37 +368,79 @@ class AllocationInput:
     people: list[dict[str, Any]]
     offers: list[dict[str, Any]]
     params: dict[str, Any]
+    # Per person index: the gaps with their deadline and weight (for "why placed / not placed").
+    priorities: list[list[dict[str, Any]]]
+
+    def offers_for(self, class_code: str, person: int) -> list[int]:
+        """Offer indices of a class a person may take (its shared seats reserved for their unit)."""
+        path = self.people[person]["unit__path"]
+        return [j for j, o in enumerate(self.offers) if o["code"] == class_code
+                and (o.get("reserved_path") is None or path.startswith(o["reserved_path"]))]
 
 
 def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = None, budget: int | None = None,
                      away_share: float = 0.3, unit_quota: int | None = None,
+                     allowed_months: int = alloc.ALLOWED_MONTHS,
                      class_status: tuple[str, ...] = (ClassStatus.OPEN,)) -> AllocationInput:
     """The optimiser's input from the gaps of the people the actor may see and the open classes
-    (free seats, seat cost, dates) they can be nominated to. Set-based: a fixed number of queries."""
-    from cadretrain.people.models import Person
+    (free seats, seat cost, dates) they can be nominated to. A shared class whose seats the city
+    split between units becomes one offer per unit (its reserved seats, for that unit's people).
+    Each gap weighs by the post's standard, the Standing Committee's cadres and its deadline
+    (appointment + `allowed_months`, the knowledge update's due date, the year's end).
+    Set-based: a fixed number of queries."""
+    from django.db.models import Max
+
+    from cadretrain.people.models import Assignment, Person
+    from cadretrain.plans.models import SeatAllocation
     from cadretrain.standards.evaluation import evaluate_workforce
     from cadretrain.training.models import SEAT_STATUSES, Enrolment, TrainingClass
 
     result = evaluate_workforce(actor=actor, as_of=as_of, unit_code=unit_code)
-    gaps_by_person: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    gaps_by_person: dict[str, list[Any]] = defaultdict(list)
     for g in result.gaps:
-        gaps_by_person[g.person_code].append((g.dimension, g.required))
+        gaps_by_person[g.person_code].append(g)
     people_rows = list(Person.objects.visible_to(actor).filter(code__in=list(gaps_by_person))
-                       .order_by("code").values("pk", "code", "full_name", "management_tier", "unit__code"))
+                       .order_by("code").values("pk", "code", "full_name", "management_tier", "unit__code",
+                                                "unit__path"))
+    appointed = dict(Assignment.objects.filter(person_id__in=[p["pk"] for p in people_rows], valid_from__lte=as_of)
+                     .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=as_of)).order_by()
+                     .values_list("person_id").annotate(since=Max("valid_from")).values_list("person_id", "since"))
     classes = list(TrainingClass.objects.visible_to(actor)
                    .filter(status__in=class_status, start_date__gt=as_of)
                    .order_by("start_date", "code")
                    .values("pk", "code", "name", "capacity", "enrolled", "cost_vnd", "start_date", "end_date",
                            "mode", "programme__kind", "programme__grants_dimension",
                            "programme__grants_level", "programme__grants_language"))
+    class_ids = [c["pk"] for c in classes]
+    # Who already holds (or was proposed) a place: nominations count against the free seats too,
+    # and nobody is proposed twice for the same class.
+    taken: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    nominated: dict[int, int] = defaultdict(int)
+    for class_id, person_id, path, status in (
+            Enrolment.objects.filter(training_class_id__in=class_ids).exclude(status=EnrolmentStatus.WITHDRAWN)
+            .values_list("training_class_id", "person_id", "person__unit__path", "status")):
+        taken[class_id].append((person_id, path))
+        nominated[class_id] += status == EnrolmentStatus.NOMINATED
+    reserved: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
+    for class_id, code, path, seats in (SeatAllocation.objects.filter(training_class_id__in=class_ids)
+                                        .order_by("unit__path")
+                                        .values_list("training_class_id", "unit__code", "unit__path", "seats")):
+        reserved[class_id].append((code, path, seats))
     offers, offer_rows = [], []
     for c in classes:
-        seats = (c["capacity"] - c["enrolled"]) if c["capacity"] is not None else len(people_rows)
-        if seats <= 0:
-            continue
-        offers.append(alloc.Offer(c["code"], seats, int(c["cost_vnd"] or 0), c["start_date"].toordinal(),
-                                  c["end_date"].toordinal(), c["mode"] == ClassMode.TAP_TRUNG))
-        offer_rows.append(c)
+        free = (c["capacity"] - c["enrolled"] - nominated.get(c["pk"], 0)) if c["capacity"] is not None \
+            else len(people_rows)
+        shares = reserved.get(c["pk"])
+        parts = [(None, None, free)] if not shares else [
+            (code, path, min(free, seats - sum(1 for _pid, p in taken[c["pk"]] if p.startswith(path))))
+            for code, path, seats in shares]
+        for unit, path, seats in parts:
+            if seats <= 0:
+                continue
+            offers.append(alloc.Offer(c["code"] if unit is None else f"{c['code']}@{unit}", seats,
+                                      int(c["cost_vnd"] or 0), c["start_date"].toordinal(),
+                                      c["end_date"].toordinal(), c["mode"] == ClassMode.TAP_TRUNG))
+            offer_rows.append({**c, "reserved_for": unit, "reserved_path": path})
     busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for person_id, start, end in (Enrolment.objects.filter(
             person_id__in=[p["pk"] for p in people_rows], training_class__mode=ClassMode.TAP_TRUNG,
@@ -408,13 +449,28 @@ def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = No
             .values_list("person_id", "training_class__start_date", "training_class__end_date")):
         busy[person_id].append((start.toordinal(), end.toordinal()))
     candidates = [alloc.Candidate(p["code"], p["unit__code"], tuple(busy.get(p["pk"], ()))) for p in people_rows]
+    held = {(class_id, person_id) for class_id, rows in taken.items() for person_id, _p in rows}
     arcs = []
     progs = [(c["programme__kind"], c["programme__grants_dimension"], c["programme__grants_level"],
               c["programme__grants_language"]) for c in offer_rows]
+    priorities: list[list[dict[str, Any]]] = []
     for i, p in enumerate(people_rows):
+        senior = p["management_tier"] in SENIOR_TIERS
+        weighted = []
+        for g in gaps_by_person[p["code"]]:
+            deadline = alloc.gap_deadline(dimension=g.dimension, required=g.required, current=g.current,
+                                          appointed=appointed.get(p["pk"]), as_of=as_of,
+                                          allowed_months=allowed_months)
+            weighted.append((g, deadline, alloc.gap_priority(senior=senior, deadline=deadline, as_of=as_of)))
+        priorities.append([{"standard": g.standard_code, "dimension": g.dimension, "required": g.required,
+                            "deadline": d.isoformat() if d else None, "weight": w, "senior": senior}
+                           for g, d, w in weighted])
         for j, prog in enumerate(progs):
-            value = sum(gap_weight(tier=p["management_tier"], dimension=d)
-                        for d, r in gaps_by_person[p["code"]] if _closes(prog, d, r))
+            row = offer_rows[j]
+            if (row["pk"], p["pk"]) in held or (
+                    row["reserved_path"] is not None and not p["unit__path"].startswith(row["reserved_path"])):
+                continue
+            value = sum(w for g, _d, w in weighted if _closes(prog, g.dimension, g.required))
             if value > 0:
                 arcs.append((i, j, value))
     units = {c.unit for c in candidates}
@@ -424,8 +480,8 @@ def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = No
     quota = dict.fromkeys(units, unit_quota) if unit_quota else {}
     problem = alloc.Problem.from_arcs(candidates, offers, arcs, budget=budget, unit_quota=quota, away_limit=away)
     params = {"as_of": as_of.isoformat(), "unit": unit_code, "budget": budget, "away_share": away_share,
-              "unit_quota": unit_quota}
-    return AllocationInput(problem, people_rows, offer_rows, params)
+              "unit_quota": unit_quota, "allowed_months": allowed_months}
+    return AllocationInput(problem, people_rows, offer_rows, params, priorities)
 
 
 def allocation_run_get(*, actor: Actor, pk: int) -> Any:

@@ -39,6 +39,13 @@ def _int(value: Any, code: str, *, minimum: int = 0) -> int:
     return number
 
 
+def optional_int(value: Any, code: str, *, minimum: int = 0) -> int | None:
+    """A number typed in a form: None when left empty, else a whole number ≥ `minimum`."""
+    if value is None or str(value).strip() == "":
+        return None
+    return _int(value, code, minimum=minimum)
+
+
 def _event(actor: Actor, plan: TrainingPlan, action: str, before: str, after: str, version: int,
            comment: str = "") -> PlanEvent:
     return PlanEvent.objects.create(
@@ -443,10 +450,21 @@ def _common_ancestor(units: list[OrgUnit]) -> OrgUnit:
 
 # --- allocation -------------------------------------------------------------------------------
 
+def _priority_summary(gaps: list[dict[str, Any]]) -> dict[str, Any]:
+    """The person's most pressing gaps (highest weight, earliest deadline first) for the rows."""
+    top = sorted(gaps, key=lambda g: (-g["weight"], g["deadline"] or "9999"))[:2]
+    deadlines = [g["deadline"] for g in gaps if g["deadline"]]
+    return {"priority": top[0]["weight"] if top else 0.0, "deadline": min(deadlines) if deadlines else None,
+            "senior": bool(gaps and gaps[0]["senior"]), "gaps": top}
+
+
 @transaction.atomic
 def allocation_propose(*, actor: Actor, as_of: dt.date, unit_code: str | None = None, budget: int | None = None,
-                       away_share: float = 0.3, unit_quota: int | None = None) -> Any:
+                       away_share: float = 0.3, unit_quota: int | None = None,
+                       allowed_months: int | None = None) -> Any:
     """Run the optimiser over the actor's people with gaps and the open classes; keep the proposal."""
+    import numpy as np
+
     from cadretrain.domain import allocation as alloc
     from cadretrain.org.models import OrgUnit as Unit
     from cadretrain.plans import selectors
@@ -456,20 +474,34 @@ def allocation_propose(*, actor: Actor, as_of: dt.date, unit_code: str | None = 
         raise NotAllowed("plan_not_allowed")
     if budget is not None and budget < 0:
         raise DomainError("plan_invalid_amount", value=budget)
+    if unit_quota is not None and unit_quota < 1:
+        raise DomainError("allocation_invalid_quota", value=unit_quota)
+    if not 0 < away_share <= 1:
+        raise DomainError("allocation_invalid_away", value=round(away_share * 100))
+    months = alloc.ALLOWED_MONTHS if allowed_months is None else allowed_months
+    if not 1 <= months <= 120:
+        raise DomainError("allocation_invalid_months", value=months)
     data = selectors.allocation_input(actor=actor, as_of=as_of, unit_code=unit_code, budget=budget,
-                                      away_share=away_share, unit_quota=unit_quota)
+                                      away_share=away_share, unit_quota=unit_quota, allowed_months=months)
     result = alloc.solve(data.problem)
+    # Value of each chosen (person, offer) arc, looked up once rather than by a scan per person.
+    pair_key = data.problem.arc_person * max(len(data.offers), 1) + data.problem.arc_offer
+    order = np.argsort(pair_key, kind="stable")
     rows = []
     for i, person in enumerate(data.people):
         j = result.assignment.get(i)
+        value = 0.0
+        if j is not None:
+            pos = int(np.searchsorted(pair_key[order], i * max(len(data.offers), 1) + j))
+            value = float(data.problem.arc_value[order[pos]])
+        offer = data.offers[j] if j is not None else None
         rows.append({
             "person": person["code"], "name": person["full_name"], "unit": person["unit__code"],
-            "class": data.offers[j]["code"] if j is not None else None,
-            "class_name": data.offers[j]["name"] if j is not None else None,
-            "cost": int(data.offers[j]["cost_vnd"] or 0) if j is not None else 0,
-            "value": float(data.problem.arc_value[(data.problem.arc_person == i) & (data.problem.arc_offer == j)][0])
-            if j is not None else 0.0,
+            "class": offer["code"] if offer else None, "class_name": offer["name"] if offer else None,
+            "seat_of": offer["reserved_for"] if offer else None,
+            "cost": int(offer["cost_vnd"] or 0) if offer else 0, "value": value,
             "reason": result.reasons.get(i, alloc.NO_ELIGIBLE_CLASS),
+            **_priority_summary(data.priorities[i]),
         })
     root = Unit.objects.visible_to(actor).filter(code=unit_code).first() if unit_code else None
     if root is None:
@@ -505,14 +537,20 @@ def allocation_accept(*, actor: Actor, run: Any, pairs: list[tuple[str, str]] | 
                                               if r.get("class")]
     data = selectors.allocation_input(
         actor=actor, as_of=dt.date.fromisoformat(params["as_of"]), unit_code=params.get("unit"),
-        budget=params.get("budget"), away_share=params.get("away_share", 0.3), unit_quota=params.get("unit_quota"))
+        budget=params.get("budget"), away_share=params.get("away_share", 0.3), unit_quota=params.get("unit_quota"),
+        allowed_months=params.get("allowed_months", alloc.ALLOWED_MONTHS))
     person_index = {p["code"]: i for i, p in enumerate(data.people)}
-    offer_index = {o["code"]: j for j, o in enumerate(data.offers)}
+    class_codes = {o["code"] for o in data.offers}
     indexed = []
     for person_code, class_code in chosen:
-        if person_code not in person_index or class_code not in offer_index:
+        if person_code not in person_index or class_code not in class_codes:
             raise DomainError("allocation_unknown", value=f"{person_code}→{class_code}")
-        indexed.append((person_index[person_code], offer_index[class_code]))
+        i = person_index[person_code]
+        options = data.offers_for(class_code, i)
+        if not options:
+            unit = data.people[i]["unit__code"]
+            raise DomainError("allocation_no_seat_for_unit", person=person_code, klass=class_code, unit=unit)
+        indexed.append((i, options[0]))
     problems = alloc.audit(data.problem, indexed)
     if problems:
         code, params_ = problems[0]

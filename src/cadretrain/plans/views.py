@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from cadretrain.catalogue.models import Programme
 from cadretrain.core.web import actor_of, actor_required, flash_domain_error
 from cadretrain.domain.access import Action
+from cadretrain.domain.allocation import ALLOWED_MONTHS
 from cadretrain.domain.errors import DomainError, NotFound
 from cadretrain.org.models import OrgUnit
 from cadretrain.plans import selectors, services
@@ -240,8 +241,12 @@ def allocation(request: HttpRequest) -> HttpResponse:
         try:
             run = services.allocation_propose(
                 actor=actor, as_of=timezone.localdate(), unit_code=p.get("unit") or None,
-                budget=_int(p.get("budget")), unit_quota=_int(p.get("unit_quota")),
-                away_share=(_int(p.get("away_percent")) or 30) / 100.0,
+                budget=services.optional_int(p.get("budget"), "plan_invalid_amount"),
+                unit_quota=services.optional_int(p.get("unit_quota"), "allocation_invalid_quota", minimum=1),
+                away_share=(services.optional_int(p.get("away_percent"), "allocation_invalid_away",
+                                                  minimum=1) or 30) / 100.0,
+                allowed_months=services.optional_int(p.get("allowed_months"), "allocation_invalid_months",
+                                                     minimum=1),
             )
         except DomainError as exc:
             flash_domain_error(request, exc)
@@ -250,17 +255,49 @@ def allocation(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/allocation.html", {
         "runs": AllocationRun.objects.visible_to(actor).select_related("unit")[:20],
         "units": OrgUnit.objects.visible_to(actor).current().order_by("path")[:500],
-        "can_run": actor.can(Action.NOMINATE),
+        "can_run": actor.can(Action.NOMINATE), "allowed_months": ALLOWED_MONTHS,
     })
+
+
+def _gap_label(gap: dict[str, Any]) -> str:
+    from cadretrain.core.choices import LEVEL_LABELS, RequirementDimension
+
+    dim, level = gap.get("dimension", ""), gap.get("required", "")
+    if dim == "KNOWLEDGE_UPDATE_MONTHS":
+        return _("Cập nhật kiến thức (chu kỳ {n} tháng)").format(n=level)
+    if dim == "ANNUAL_PERIODS":
+        return _("Đủ {n} tiết bồi dưỡng trong năm").format(n=level)
+    try:
+        label = str(RequirementDimension(dim).label)
+    except ValueError:
+        label = dim
+    return f"{label}: {LEVEL_LABELS.get(level, level)}"
+
+
+UNPLACED_SHOWN = 500
 
 
 @actor_required()
 def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_of(request)
     run = selectors.allocation_run_get(actor=actor, pk=pk)
+    as_of = dt.date.fromisoformat(run.result.get("params", {}).get("as_of") or timezone.localdate().isoformat())
     rows = run.result.get("rows", [])
+    placed = [r for r in rows if r.get("class")]
+    unplaced_all = [r for r in rows if not r.get("class")]
+    unplaced = sorted(unplaced_all, key=lambda r: -(r.get("priority") or 0))[:UNPLACED_SHOWN]
+    shown = placed + unplaced
+    names = dict(OrgUnit.objects.filter(code__in={r["unit"] for r in shown}).values_list("code", "name"))
+    for r in shown:
+        r["unit_name"] = names.get(r["unit"], r["unit"])
+        deadline = r.get("deadline")
+        r["deadline_date"] = dt.date.fromisoformat(deadline) if deadline else None
+        r["days_left"] = (r["deadline_date"] - as_of).days if deadline else None
+        r["gaps"] = [{**g, "label": _gap_label(g)} for g in r.get("gaps", [])]
     return render(request, "plans/allocation_detail.html", {
-        "run": run, "placed": [r for r in rows if r.get("class")], "unplaced": [r for r in rows if not r.get("class")],
+        "run": run, "placed": placed, "unplaced": unplaced, "more_unplaced": len(unplaced_all) - len(unplaced),
+        "total": len(rows), "as_of": as_of,
+        "quality": 100.0 * run.objective / run.bound if run.bound else 100.0,
         "can_accept": actor.can(Action.NOMINATE) and run.accepted_at is None,
     })
 
