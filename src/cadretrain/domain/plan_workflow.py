@@ -98,3 +98,32 @@ def check_children_ready(child_statuses: Iterable[str]) -> None:
 
 def quarter_of_month(month: int) -> int:
     return (month - 1) // 3 + 1
+
+
+# Who pays by default, by programme kind: the state budget for the training the Party and the
+# State require of the post (political theory, state management, knowledge updates, defence and
+# security, Party work); the learner for degrees they take for themselves; the unit's own funds
+# for the rest (professional skills, languages, IT, digital, soft skills). The unit may change
+# the split; this is only the proposal's starting point.
+STATE_FUNDED_KINDS: Final[frozenset[str]] = frozenset({
+    "POLITICAL_THEORY", "STATE_MANAGEMENT", "KNOWLEDGE_UPDATE", "DEFENCE_SECURITY", "PARTY_BUILDING"})
+LEARNER_FUNDED_KINDS: Final[frozenset[str]] = frozenset({"UNDERGRADUATE", "POSTGRADUATE"})
+
+
+def default_funding_source(kind: str) -> str:
+    """The budget line a programme of this kind is charged to unless the unit says otherwise."""
+    if kind in STATE_FUNDED_KINDS:
+        return "budget_state"
+    if kind in LEARNER_FUNDED_KINDS:
+        return "budget_learner"
+    return "budget_unit"
+
+
+def estimate_budget(*, kind: str, cost_per_learner: int | None, people: int) -> dict[str, int]:
+    """Budget lines of an item: cost per learner × people, all on the kind's default source
+    (every line 0 when the cost is unknown)."""
+    lines = dict.fromkeys(FUNDING_SOURCES, 0)
+    if cost_per_learner and people > 0:
+        lines[default_funding_source(kind)] = int(cost_per_learner) * int(people)
+    lines_total = sum(lines.values())
+    return {**lines, "budget_total": lines_total}

@@ -65,9 +65,12 @@ def plan_consolidated(*, actor: Actor, plan: TrainingPlan) -> QuerySet[PlanItem]
 
 
 def plan_children(*, actor: Actor, plan: TrainingPlan) -> QuerySet[TrainingPlan]:
+    """The same year's plans of the units below the plan's unit, with their item totals."""
     return (TrainingPlan.objects.visible_to(actor)
             .filter(year=plan.year, unit__path__startswith=plan.unit.path).exclude(pk=plan.pk)
-            .select_related("unit").order_by("unit__path"))
+            .select_related("unit").annotate(n_items=Count("items"), people_total=Sum("items__people"),
+                                             budget=Sum("items__budget_total"))
+            .order_by("unit__path"))
 
 
 def plan_vs_actual(*, actor: Actor, plan: TrainingPlan) -> list[dict[str, Any]]:
@@ -378,6 +381,31 @@ class AllocationInput:
                 and (o.get("reserved_path") is None or path.startswith(o["reserved_path"]))]
 
 
+def seat_cost_of(class_cost: int | None, capacity: int | None, taken: int) -> int:
+    """What one more learner costs: a class's cost (`cost_vnd` is the whole class's) spread over
+    its seats, or over the learners it has when its capacity is unlimited."""
+    if not class_cost:
+        return 0
+    return int(class_cost) // max(capacity or taken, 1)
+
+
+def programme_costs(programme_ids: Any = None) -> dict[int, int]:
+    """Cost per learner of each programme from its classes that have a cost and a capacity
+    (total cost over total seats, rounded to a thousand VND). One grouped query."""
+    from cadretrain.training.models import TrainingClass
+
+    qs = (TrainingClass.objects.exclude(status=ClassStatus.CANCELLED)
+          .filter(cost_vnd__gt=0, capacity__gt=0))
+    if programme_ids is not None:
+        qs = qs.filter(programme_id__in=list(programme_ids))
+    out = {}
+    for pid, cost, seats in (qs.order_by().values_list("programme_id")
+                             .annotate(c=Sum("cost_vnd"), s=Sum("capacity")).values_list("programme_id", "c", "s")):
+        if cost and seats:
+            out[pid] = int(round(cost / seats, -3))
+    return out
+
+
 def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = None, budget: int | None = None,
                      away_share: float = 0.3, unit_quota: int | None = None,
                      allowed_months: int = alloc.ALLOWED_MONTHS,
@@ -434,13 +462,14 @@ def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = No
         parts = [(None, None, free)] if not shares else [
             (code, path, min(free, seats - sum(1 for _pid, p in taken[c["pk"]] if p.startswith(path))))
             for code, path, seats in shares]
+        seat_cost = seat_cost_of(c["cost_vnd"], c["capacity"], c["enrolled"] + nominated.get(c["pk"], 0))
         for unit, path, seats in parts:
             if seats <= 0:
                 continue
             offers.append(alloc.Offer(c["code"] if unit is None else f"{c['code']}@{unit}", seats,
-                                      int(c["cost_vnd"] or 0), c["start_date"].toordinal(),
+                                      seat_cost, c["start_date"].toordinal(),
                                       c["end_date"].toordinal(), c["mode"] == ClassMode.TAP_TRUNG))
-            offer_rows.append({**c, "reserved_for": unit, "reserved_path": path})
+            offer_rows.append({**c, "reserved_for": unit, "reserved_path": path, "seat_cost": seat_cost})
     busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for person_id, start, end in (Enrolment.objects.filter(
             person_id__in=[p["pk"] for p in people_rows], training_class__mode=ClassMode.TAP_TRUNG,

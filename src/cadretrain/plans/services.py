@@ -111,9 +111,18 @@ def clean_item(data: Mapping[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def plan_item_add(*, actor: Actor, plan: TrainingPlan, expected_version: int | None = None,
-                  **fields: Any) -> PlanItem:
-    """Add a line to a draft (or returned) plan."""
+                  estimate: bool = False, **fields: Any) -> PlanItem:
+    """Add a line to a draft (or returned) plan. With `estimate`, a programme item whose budget
+    lines are all left empty gets the estimate (cost per learner × people)."""
     _ensure_manage(actor, plan.unit)
+    programme = fields.get("programme")
+    if estimate and programme is not None and all(
+            fields.get(k) in (None, "") for k in (*wf.FUNDING_SOURCES, "budget_total")):
+        from cadretrain.plans.selectors import programme_costs
+
+        people = _int(fields.get("people"), "plan_invalid_people", minimum=1)
+        fields = {**fields, **wf.estimate_budget(kind=programme.kind, people=people,
+                                                 cost_per_learner=programme_costs([programme.pk]).get(programme.pk))}
     data = clean_item(fields)
     _touch(plan, expected_version)
     item = PlanItem.objects.create(plan=plan, **data)
@@ -207,6 +216,12 @@ def plan_return(*, actor: Actor, plan: TrainingPlan, comment: str, expected_vers
                        expected_version=expected_version, comment=comment)
 
 
+TARGET_BY_DIMENSION = {
+    "KNOWLEDGE_UPDATE_MONTHS": "Cán bộ thuộc diện cập nhật kiến thức",
+    "ANNUAL_PERIODS": "Cán bộ, công chức, viên chức chưa đủ số tiết bồi dưỡng",
+}
+
+
 def gap_need_text(dimension: str, level: str) -> str:
     """A readable Vietnamese need for a gap no catalogue programme closes (stored as item text)."""
     if dimension == "KNOWLEDGE_UPDATE_MONTHS":
@@ -225,7 +240,10 @@ def gap_need_text(dimension: str, level: str) -> str:
 def plan_propose_items(*, actor: Actor, plan: TrainingPlan, as_of: dt.date | None = None,
                        limit: int = 10) -> list[PlanItem]:
     """Draft items for the unit's largest gaps: one item per (dimension, required level), the
-    number of people with that gap, and a catalogue programme granting that level when one exists."""
+    number of people with that gap, a catalogue programme granting that level when one exists,
+    and a budget estimate (the programme's cost per learner × people, on the funding source its
+    kind defaults to)."""
+    from cadretrain.plans import selectors
     from cadretrain.standards.evaluation import evaluate_workforce
 
     _ensure_manage(actor, plan.unit)
@@ -240,16 +258,23 @@ def plan_propose_items(*, actor: Actor, plan: TrainingPlan, as_of: dt.date | Non
     knowledge_update = Programme.objects.filter(kind="KNOWLEDGE_UPDATE").order_by("code").first()
     already = set(plan.items.values_list("gap_dimension", "gap_level"))
     _touch(plan, None)
-    items = []
+    chosen = []
     for (dimension, level), people in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]:
         if (dimension, level) in already:
             continue
         prog = programmes.get((dimension, level))
         if prog is None and dimension == "KNOWLEDGE_UPDATE_MONTHS":
             prog = knowledge_update
+        chosen.append((dimension, level, people, prog))
+    costs = selectors.programme_costs({p.pk for *_rest, p in chosen if p is not None})
+    items = []
+    for dimension, level, people, prog in chosen:
         need = "" if prog else gap_need_text(dimension, level)
+        budget = wf.estimate_budget(kind=prog.kind, cost_per_learner=costs.get(prog.pk), people=people) \
+            if prog else {}
         data = clean_item({"programme": prog, "need": need, "people": people, "quarter": 1,
-                           "gap_dimension": dimension, "gap_level": level})
+                           "target_group": TARGET_BY_DIMENSION.get(dimension, ""),
+                           "gap_dimension": dimension, "gap_level": level, **budget})
         items.append(PlanItem(plan=plan, **data))
     PlanItem.objects.bulk_create(items)
     audit_record(actor=actor, obj=plan, action="propose_items", changes={"items": len(items)},
@@ -499,7 +524,7 @@ def allocation_propose(*, actor: Actor, as_of: dt.date, unit_code: str | None = 
             "person": person["code"], "name": person["full_name"], "unit": person["unit__code"],
             "class": offer["code"] if offer else None, "class_name": offer["name"] if offer else None,
             "seat_of": offer["reserved_for"] if offer else None,
-            "cost": int(offer["cost_vnd"] or 0) if offer else 0, "value": value,
+            "cost": offer["seat_cost"] if offer else 0, "value": value,
             "reason": result.reasons.get(i, alloc.NO_ELIGIBLE_CLASS),
             **_priority_summary(data.priorities[i]),
         })

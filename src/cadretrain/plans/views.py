@@ -60,15 +60,21 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_of(request)
     plan = selectors.plan_get(actor=actor, pk=pk)
+    editable = plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED) and actor.can(Action.MANAGE_PLANS)
+    programmes = list(Programme.objects.order_by("code").only("pk", "code", "name", "kind")[:1000]) if editable else []
+    costs = selectors.programme_costs() if editable else {}
+    children = list(selectors.plan_children(actor=actor, plan=plan))
     return render(request, "plans/plan_detail.html", {
         "plan": plan,
         "items": selectors.plan_items(actor=actor, plan=plan),
-        "consolidated": selectors.plan_consolidated(actor=actor, plan=plan),
-        "children": selectors.plan_children(actor=actor, plan=plan),
+        "consolidated_count": selectors.plan_consolidated(actor=actor, plan=plan).count() if children else 0,
+        "children": children,
         "events": selectors.plan_events(actor=actor, plan=plan),
         "actual": selectors.plan_vs_actual(actor=actor, plan=plan),
-        "programmes": Programme.objects.order_by("code")[:1000],
-        "editable": plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED) and actor.can(Action.MANAGE_PLANS),
+        "programmes": [(prog, costs.get(prog.pk)) for prog in programmes],
+        "funding_sources": [("budget_state", _("Ngân sách nhà nước")), ("budget_unit", _("Kinh phí đơn vị")),
+                            ("budget_learner", _("Học viên đóng góp")), ("budget_sponsor", _("Tài trợ"))],
+        "editable": editable,
         "can_approve": actor.can(Action.APPROVE_PLANS) and plan.status == PlanStatus.SUBMITTED,
     })
 
@@ -83,7 +89,9 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     fields = {k: p.get(k, "") for k in ("need", "target_group", "people", "quarter", "budget_state", "budget_unit",
                                          "budget_learner", "budget_sponsor", "budget_total")}
     try:
-        services.plan_item_add(actor=actor, plan=plan, programme=programme,
+        if p.get("programme") and programme is None:
+            raise DomainError("merge_programme_unknown", code=p.get("programme"))
+        services.plan_item_add(actor=actor, plan=plan, programme=programme, estimate=p.get("estimate") == "1",
                                expected_version=_int(p.get("version")), **fields)
     except DomainError as exc:
         flash_domain_error(request, exc)
