@@ -256,3 +256,33 @@ def test_database_refuses_funding_that_does_not_add_up(world):
     with pytest.raises(IntegrityError), transaction.atomic():
         Mission.objects.filter(pk=mission.pk).update(budget_total=1)
     assert dt  # keep the import used for readability of dates above
+
+
+def test_removing_a_participant_is_audited_and_refused_once_they_have_a_result(world, mission_a, city_mission):
+    p = Participant.objects.get(mission=mission_a)
+    services.participant_update(actor=SYSTEM, participant=p, outcome="COMPLETED", returned_on="2026-09-26")
+    with pytest.raises(Conflict):
+        services.participant_remove(actor=world.actor("officer_a"), participant=p)
+    a2 = Participant.objects.get(mission=city_mission, person__code="P-A2")
+    with pytest.raises(NotAllowed):  # ward A sees a2 but does not run the city's delegation
+        services.participant_remove(actor=world.actor("officer_a"), participant=a2)
+    services.participant_remove(actor=SYSTEM, participant=a2)
+    assert not Participant.objects.filter(pk=a2.pk).exists()
+    event = AuditEvent.objects.get(action="participant_remove")
+    assert event.object_pk == str(city_mission.pk) and event.changes["participant"]["person_id"] == a2.person_id
+
+
+def test_demo_extras_write_delegations_whose_money_adds_up(world, abroad_class, mou):
+    from cadretrain.abroad import demo_extras
+    from cadretrain.training import services as training
+
+    training.class_transition(actor=SYSTEM, training_class=abroad_class, target="OPEN")
+    for code in ("a1", "b1"):
+        training.enrolment_create(actor=SYSTEM, training_class=abroad_class, person=world.people[code])
+    counts = demo_extras.generate(seed=1, size="XS", today=D(2027, 6, 1))
+    assert counts["missions"] == 1 and counts["participants"] == 2 and counts["agreements"] == 1
+    mission = Mission.objects.get()
+    assert mission.budget_total == sum(getattr(mission, k) for k in services.FUNDING_SOURCES)
+    assert mission.status == "COMPLETED" and mission.agreement_id is not None
+    assert all(p.commitment_ends_on for p in Participant.objects.all())
+    assert demo_extras.generate(seed=1, size="XS") == {"missions": 0}  # idempotent

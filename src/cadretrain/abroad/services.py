@@ -353,8 +353,12 @@ def participant_add(*, actor: Actor, mission: Mission, person_code: str, is_head
              .values_list("mission__code", flat=True).first())
     if other:
         raise Conflict("participant_overlap", code=code, other=other)
-    participant = Participant.objects.create(mission=mission, person=person, is_head=bool(is_head),
-                                             cost_vnd=_amount(cost_vnd))
+    try:
+        with transaction.atomic():
+            participant = Participant.objects.create(mission=mission, person=person, is_head=bool(is_head),
+                                                     cost_vnd=_amount(cost_vnd))
+    except IntegrityError:
+        raise Conflict("participant_already_in_mission", code=code) from None
     audit_record(actor=actor, obj=participant, action="create", changes={"new": snapshot(participant)},
                  unit_path=person.unit.path)
     return participant
