@@ -216,6 +216,7 @@ def plan_return(*, actor: Actor, plan: TrainingPlan, comment: str, expected_vers
                        expected_version=expected_version, comment=comment)
 
 
+TARGET_DEFAULT = "Người chưa đạt tiêu chuẩn của vị trí, chức danh"
 TARGET_BY_DIMENSION = {
     "KNOWLEDGE_UPDATE_MONTHS": "Cán bộ thuộc diện cập nhật kiến thức",
     "ANNUAL_PERIODS": "Cán bộ, công chức, viên chức chưa đủ số tiết bồi dưỡng",
@@ -273,7 +274,7 @@ def plan_propose_items(*, actor: Actor, plan: TrainingPlan, as_of: dt.date | Non
         budget = wf.estimate_budget(kind=prog.kind, cost_per_learner=costs.get(prog.pk), people=people) \
             if prog else {}
         data = clean_item({"programme": prog, "need": need, "people": people, "quarter": 1,
-                           "target_group": TARGET_BY_DIMENSION.get(dimension, ""),
+                           "target_group": TARGET_BY_DIMENSION.get(dimension, TARGET_DEFAULT),
                            "gap_dimension": dimension, "gap_level": level, **budget})
         items.append(PlanItem(plan=plan, **data))
     PlanItem.objects.bulk_create(items)

@@ -56,6 +56,21 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _may_approve(actor: Any, plan: Any) -> bool:
+    """Whether to offer approve/return: the parent level only (never the unit's own officer)."""
+    from cadretrain.domain import plan_workflow as wf
+    from cadretrain.domain.errors import NotAllowed
+
+    if not actor.can(Action.APPROVE_PLANS):
+        return False
+    try:
+        wf.check_may_act(action=wf.PlanAction.APPROVE, role=actor.role, actor_unit_path=actor.unit_path,
+                         plan_unit_path=plan.unit.path)
+    except NotAllowed:
+        return False
+    return True
+
+
 @actor_required()
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_of(request)
@@ -75,7 +90,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "funding_sources": [("budget_state", _("Ngân sách nhà nước")), ("budget_unit", _("Kinh phí đơn vị")),
                             ("budget_learner", _("Học viên đóng góp")), ("budget_sponsor", _("Tài trợ"))],
         "editable": editable,
-        "can_approve": actor.can(Action.APPROVE_PLANS) and plan.status == PlanStatus.SUBMITTED,
+        "can_approve": plan.status == PlanStatus.SUBMITTED and _may_approve(actor, plan),
     })
 
 
@@ -118,9 +133,18 @@ def propose_items(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_of(request)
     plan = selectors.plan_get(actor=actor, pk=pk)
     try:
-        services.plan_propose_items(actor=actor, plan=plan, as_of=timezone.localdate())
+        items = services.plan_propose_items(actor=actor, plan=plan, as_of=timezone.localdate())
     except DomainError as exc:
         flash_domain_error(request, exc)
+        return redirect("plans:plan-detail", pk=pk)
+    from django.contrib import messages
+
+    if items:
+        messages.success(request, _("Đã đề xuất {n} nội dung từ các thiếu hụt lớn nhất; hãy xem lại số người, quý và "
+                                    "kinh phí trước khi trình.").format(n=len(items)))
+    else:
+        messages.info(request, _("Không có thiếu hụt mới để đề xuất: đơn vị đạt chuẩn hoặc các thiếu hụt đã có "
+                                 "trong kế hoạch."))
     return redirect("plans:plan-detail", pk=pk)
 
 
@@ -133,6 +157,8 @@ def plan_action(request: HttpRequest, pk: int) -> HttpResponse:
     kwargs = {"actor": actor, "plan": plan, "expected_version": _int(request.POST.get("version")),
               "comment": request.POST.get("comment", "")}
     handlers = {"submit": services.plan_submit, "approve": services.plan_approve, "return": services.plan_return}
+    done = {"submit": _("Đã trình kế hoạch lên cấp trên."), "approve": _("Đã phê duyệt kế hoạch."),
+            "return": _("Đã trả lại kế hoạch cho đơn vị.")}
     try:
         if action not in handlers:
             raise DomainError("plan_invalid_transition", status=plan.status, action=action)
@@ -141,6 +167,10 @@ def plan_action(request: HttpRequest, pk: int) -> HttpResponse:
         if exc.status == 404:
             raise
         flash_domain_error(request, exc)
+        return redirect("plans:plan-detail", pk=pk)
+    from django.contrib import messages
+
+    messages.success(request, done[action])
     return redirect("plans:plan-detail", pk=pk)
 
 
