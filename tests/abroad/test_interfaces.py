@@ -218,3 +218,31 @@ def test_api_writes_refuse_bad_input_clearly_and_audit_good_input(world, api_for
     refused = api.post("/api/v1/abroad/agreements", {"partner": partner.pk, "title": "x", "valid_from": "2026-01-01"},
                        content_type=JSON)
     assert refused.status_code == 403 and refused.json()["code"] == "not_allowed"
+
+
+def test_city_report_rolls_people_up_to_the_units_under_the_city(world, api_for, returned):
+    city = api_for("admin").get("/api/v1/abroad/report?as_of=2026-11-29").json()
+    rows = {u["unit"]: u for u in city["by_unit"]}
+    assert set(rows) == {"00004", "00008"}
+    assert (rows["00004"]["running"], rows["00004"]["owed_count"]) == (2, 0)  # a1 + a2 of its office
+    assert (rows["00008"]["running"], rows["00008"]["owed_count"], rows["00008"]["owed_amount"]) == (
+        0, 1, 41_666_667)
+
+
+def test_people_of_the_linked_class_join_the_delegation_in_one_step(world, api_for, client_for, abroad_class):
+    from cadretrain.training import services as training
+
+    training.class_transition(actor=SYSTEM, training_class=abroad_class, target="OPEN")
+    for code in ("a1", "a3", "b1"):
+        training.enrolment_create(actor=SYSTEM, training_class=abroad_class, person=world.people[code])
+    mission = services.mission_create(actor=SYSTEM, code="D-CLASS", title="", organizer_unit=world.city,
+                                      training_class=abroad_class)
+    services.participant_add(actor=SYSTEM, mission=mission, person_code="P-A1")
+    body = api_for("admin").post("/api/v1/abroad/missions/D-CLASS/participants/from-class").json()
+    assert body["count"] == 2 and {p["person"] for p in body["items"]} == {"P-A3", "P-B1"}
+    assert api_for("admin").post("/api/v1/abroad/missions/D-CLASS/participants/from-class").json()["count"] == 0
+    lone = make_mission(world, code="D-LONE")
+    refused = api_for("officer_a").post("/api/v1/abroad/missions/D-LONE/participants/from-class").json()
+    assert refused["code"] == "mission_has_no_class" and lone.pk
+    page = client_for("admin").get("/abroad/missions/D-CLASS/").content.decode()
+    assert "participants/from-class/" in page

@@ -242,6 +242,16 @@ def add_participant(request: HttpRequest, code: str, body: ParticipantIn) -> Sta
     return Status(201, participant_out(selectors.participant_get(actor=actor, pk=p.pk)))
 
 
+@router.post("/abroad/missions/{code}/participants/from-class",
+             summary="Add the people of the linked abroad class the caller may see")
+def add_participants_from_class(request: HttpRequest, code: str) -> dict[str, Any]:
+    actor = _actor(request)
+    mission = selectors.mission_get(actor=actor, code=code)
+    added = services.participants_from_class(actor=actor, mission=mission)
+    qs = selectors.mission_participants(actor=actor, mission=mission).filter(pk__in=[p.pk for p in added])
+    return {"items": [participant_out(p) for p in qs], "count": len(added)}
+
+
 # --- participants and reimbursements -----------------------------------------------------------
 class ParticipantPatch(Schema):
     cost_vnd: int | None = None

@@ -27,6 +27,7 @@ MESSAGES = {
     "invalid_amount": _("Số tiền phải là số nguyên không âm: {value}."),
     "mission_changed_concurrently": _("Đoàn vừa được người khác thay đổi; vui lòng tải lại trang."),
     "mission_transition_not_allowed": _("Không thể chuyển đoàn từ trạng thái {current} sang {target}."),
+    "mission_has_no_class": _("Đoàn không gắn với lớp nào để lấy danh sách học viên."),
     "mission_closed": _("Đoàn đã hủy, không thể thay đổi thành viên."),
     "participant_out_of_scope": _("Cán bộ {code} không tồn tại hoặc không thuộc phạm vi quản lý của bạn."),
     "participant_already_in_mission": _("Cán bộ {code} đã có trong đoàn."),

@@ -24,6 +24,15 @@ from cadretrain.domain import reimbursement as rules
 from cadretrain.domain.access import Actor, Role
 from cadretrain.domain.errors import NotFound
 from cadretrain.domain.text import fold
+from cadretrain.org.models import OrgUnit
+
+
+def _rollup(path: str, base: str) -> str:
+    """The path of the unit one level below `base` on the way to `path` (the city's direct
+    children when `base` is empty; `base` itself for people placed directly in it)."""
+    parts = [p for p in path.split("/") if p]
+    depth = len([p for p in base.split("/") if p]) + (1 if base else 2)
+    return "/" + "/".join(parts[:depth]) + "/"
 
 
 def _participant_filter(actor: Actor, prefix: str = "participants__") -> Q | None:
@@ -197,21 +206,31 @@ def commitment_report(*, actor: Actor, as_of: dt.date, horizon_months: int = 6) 
     report.owed_count = money["owed_count"]
     report.owed_amount, report.paid_amount, report.waived_amount = (
         money["owed"] or 0, money["paid"] or 0, money["waived"] or 0)
+    # One row per unit just under the actor's scope (the city's departments and communes; a ward's
+    # own offices), each counting its whole subtree.
+    base = actor.unit_path if not actor.is_city_wide and actor.unit_path else ""
     units: dict[str, dict[str, Any]] = {}
-    for row in (people.values("person__unit__code", "person__unit__name")
-                .annotate(running=Count("pk", filter=running), ending=Count("pk", filter=ending))
-                .filter(Q(running__gt=0))):
-        units[row["person__unit__code"]] = {"unit": row["person__unit__code"], "unit_name": row["person__unit__name"],
-                                           "running": row["running"], "ending": row["ending"],
-                                           "owed_count": 0, "owed_amount": 0}
+
+    def entry(path: str) -> dict[str, Any]:
+        key = _rollup(path, base)
+        return units.setdefault(key, {"path": key, "running": 0, "ending": 0, "owed_count": 0, "owed_amount": 0})
+
+    for row in (people.filter(running).values("person__unit__path")
+                .annotate(running=Count("pk"), ending=Count("pk", filter=ending))):
+        e = entry(row["person__unit__path"])
+        e["running"] += row["running"]
+        e["ending"] += row["ending"]
     for row in (Reimbursement.objects.visible_to(actor).filter(status=ReimbursementStatus.OWED)
-                .values("participant__person__unit__code", "participant__person__unit__name")
-                .annotate(n=Count("pk"), amount=Sum("amount_vnd"))):
-        code = row["participant__person__unit__code"]
-        entry = units.setdefault(code, {"unit": code, "unit_name": row["participant__person__unit__name"],
-                                        "running": 0, "ending": 0, "owed_count": 0, "owed_amount": 0})
-        entry["owed_count"], entry["owed_amount"] = row["n"], row["amount"] or 0
-    report.by_unit = sorted(units.values(), key=lambda r: r["unit"])
+                .values("participant__person__unit__path").annotate(n=Count("pk"), amount=Sum("amount_vnd"))):
+        e = entry(row["participant__person__unit__path"])
+        e["owed_count"] += row["n"]
+        e["owed_amount"] += row["amount"] or 0
+    known = {path: (code, name) for path, code, name in
+             OrgUnit.objects.visible_to(actor).filter(path__in=list(units)).values_list("path", "code", "name")}
+    report.by_unit = sorted(
+        ({"unit": known.get(k, ("", ""))[0], "unit_name": known.get(k, ("", ""))[1],
+          **{f: v for f, v in e.items() if f != "path"}} for k, e in units.items()),
+        key=lambda r: r["unit"])
     report.by_year = [
         {"year": r["year"], "running": r["n"]}
         for r in (people.filter(running).annotate(year=ExtractYear("commitment_ends_on"))

@@ -29,6 +29,7 @@ from cadretrain.abroad.models import (
 from cadretrain.catalogue.models import Institution
 from cadretrain.catalogue.services import institution_create
 from cadretrain.core.audit import audit_record, diff, snapshot
+from cadretrain.core.choices import EnrolmentStatus
 from cadretrain.domain import reimbursement as rules
 from cadretrain.domain import validation as v
 from cadretrain.domain.access import Action, Actor, Role
@@ -36,7 +37,7 @@ from cadretrain.domain.errors import Conflict, DomainError, NotAllowed, NotFound
 from cadretrain.domain.text import clean_text, fold
 from cadretrain.org.models import OrgUnit
 from cadretrain.people.models import Person
-from cadretrain.training.models import TrainingClass
+from cadretrain.training.models import Enrolment, TrainingClass
 
 FUNDING_SOURCES = ("budget_state", "budget_partner", "budget_unit", "budget_learner")
 
@@ -362,6 +363,22 @@ def participant_add(*, actor: Actor, mission: Mission, person_code: str, is_head
     audit_record(actor=actor, obj=participant, action="create", changes={"new": snapshot(participant)},
                  unit_path=person.unit.path)
     return participant
+
+
+@transaction.atomic
+def participants_from_class(*, actor: Actor, mission: Mission) -> list[Participant]:
+    """Add the people of the linked abroad class (nominated, enrolled or completed) whom the actor
+    may see and who are not on the delegation yet; all or nothing."""
+    mission = _ensure_mission(actor, mission)
+    if mission.training_class_id is None:
+        raise DomainError("mission_has_no_class")
+    already = set(Participant.objects.filter(mission=mission).values_list("person_id", flat=True))
+    codes = list(
+        Enrolment.objects.visible_to(actor)
+        .filter(training_class_id=mission.training_class_id,
+                status__in=(EnrolmentStatus.NOMINATED, EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED))
+        .exclude(person_id__in=already).order_by("person__code").values_list("person__code", flat=True))
+    return [participant_add(actor=actor, mission=mission, person_code=code) for code in codes]
 
 
 @transaction.atomic

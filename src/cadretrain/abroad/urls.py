@@ -11,6 +11,8 @@ urlpatterns = [
     path("missions/<str:code>/edit/", views.mission_edit, name="mission-edit"),
     path("missions/<str:code>/transition/", views.mission_transition, name="mission-transition"),
     path("missions/<str:code>/participants/", views.participant_add, name="participant-add"),
+    path("missions/<str:code>/participants/from-class/", views.participants_from_class,
+         name="participants-from-class"),
     path("participants/<int:pk>/", views.participant_update, name="participant-update"),
     path("participants/<int:pk>/remove/", views.participant_remove, name="participant-remove"),
     path("participants/<int:pk>/reimbursement/", views.reimbursement_assess, name="reimbursement-assess"),

@@ -189,6 +189,18 @@ def participant_add(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("abroad:mission-detail", code=code)
 
 
+@require_POST
+@actor_required(Action.MANAGE_CLASSES)
+def participants_from_class(request: HttpRequest, code: str) -> HttpResponse:
+    actor = actor_of(request)
+    mission = selectors.mission_get(actor=actor, code=code)
+    added = _attempt(request, lambda: services.participants_from_class(actor=actor, mission=mission),
+                     _("Đã thêm học viên của lớp vào đoàn."))
+    if added == []:
+        messages.info(request, _("Không có học viên nào của lớp cần thêm."))
+    return redirect("abroad:mission-detail", code=code)
+
+
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     nxt = request.POST.get("next", "")
     return redirect(nxt if nxt.startswith("/abroad/") else fallback)
