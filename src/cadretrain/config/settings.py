@@ -126,6 +126,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     _db["TEST"] = {"NAME": os.environ.get("CADRETRAIN_TEST_SQLITE") or None}
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's JIT compiles each large query afresh: the workforce gap pass at L spent about
+    # 0.5 s per big query compiling and gained nothing back (EXPLAIN ANALYZE). Turned off per
+    # connection unless the URL already sets server options.
+    _db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -305,15 +305,35 @@ class Profile:
 
     def add(self, dimension: str, level: str, language: str = "") -> None:
         """Count one level held on or before the date (unknown levels are ignored)."""
-        for dim, lvl, rank, tie in _COUNTS_AS.get((dimension, level), ()):
-            cand = (rank, -tie, lvl)
-            keys = [(dim, "")]
-            if dim == _FL and dim == dimension and language:
-                keys.append((dim, language.lower()))
-            for key in keys:
-                cur = self.best.get(key)
-                if cur is None or cand[:2] > cur[:2]:
-                    self.best[key] = cand
+        updates = _UPDATES.get((dimension, level, language))
+        if updates is None:
+            updates = _updates_for(dimension, level, language)
+        best = self.best
+        for key, cand in updates:
+            cur = best.get(key)
+            # (rank, -tie) identifies the level within a dimension, so comparing whole tuples
+            # is the same as comparing (rank, -tie).
+            if cur is None or cand > cur:
+                best[key] = cand
+
+
+# What holding (dimension, level, language) offers: ((dimension, language key), candidate) pairs.
+# The workforce pass calls Profile.add a few hundred thousand times, so each combination is
+# worked out once and memoised.
+type _Update = tuple[tuple[str, str], tuple[int, int, str]]
+_UPDATES: dict[tuple[str, str, str], tuple[_Update, ...]] = {}
+
+
+def _updates_for(dimension: str, level: str, language: str) -> tuple[_Update, ...]:
+    out: list[_Update] = []
+    for dim, lvl, rank, tie in _COUNTS_AS.get((dimension, level), ()):
+        cand = (rank, -tie, lvl)
+        out.append(((dim, ""), cand))
+        if dim == _FL and dim == dimension and language:
+            out.append(((dim, language.lower()), cand))
+    result = tuple(out)
+    _UPDATES[(dimension, level, language)] = result
+    return result
 
 
 @dataclass(frozen=True, slots=True)
