@@ -3,12 +3,10 @@ per app. Every endpoint is a thin adapter over the same selectors and services a
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -19,21 +17,16 @@ from cadretrain.domain.errors import DomainError
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from cadretrain.accounts.models import ApiToken
-        from cadretrain.accounts.services import token_digest, user_for_token
+        from cadretrain.accounts.models import User
+        from cadretrain.accounts.services import actor_for_token
 
-        user = user_for_token(token)
-        if user is None:
+        actor = actor_for_token(token)
+        if actor is None:
             return None
-        # Record use at most every few minutes: a write on every read would make every API call
-        # queue for SQLite's write lock.
-        now = timezone.now()
-        ApiToken.objects.filter(digest=token_digest(token)).filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - dt.timedelta(minutes=5))
-        ).update(last_used_at=now)
-        request.user = user
-        request.actor = user.to_actor()  # type: ignore[attr-defined]
-        return user
+        request.actor = actor  # type: ignore[attr-defined]
+        # The API reads only the actor; the user row is fetched if some code asks for it.
+        request.user = SimpleLazyObject(lambda: User.objects.get(pk=actor.user_id))
+        return actor
 
 
 class WebSession(SessionAuth):

@@ -55,3 +55,15 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} {self.status}"
+
+
+class DataVersion(models.Model):
+    """A counter per kind of data, raised after every committed change to it (core.versions):
+    each process caches figures derived from that data (head-counts, list counts, compliance)
+    under the counter's value, so a change made by any process is seen by all at once."""
+
+    topic = models.CharField(max_length=40, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.topic}={self.version}"

@@ -27,6 +27,12 @@ class ScopedQuerySet(models.QuerySet):
         return self if q is None else self.filter(q)
 
 
+def scope_key(actor: Actor) -> tuple:
+    """Everything that decides what `actor` may see: two actors with the same key see the same
+    rows, so figures computed for one may be reused for the other (core.versions caches)."""
+    return (actor.role.value, actor.unit_path, actor.institution_id, actor.person_id)
+
+
 def get_visible_or_404[M: models.Model](queryset: models.QuerySet[M], actor: Actor, **lookup: Any) -> M:
     """Fetch one object the actor may see; missing and invisible are the same `NotFound`."""
     qs = queryset.visible_to(actor)  # type: ignore[attr-defined]

@@ -6,19 +6,23 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from cadretrain.core import versions
+from cadretrain.core.api import Rows, RowsPagination, render
+from cadretrain.core.scoping import scope_key
 from cadretrain.core.web import actor_of
-from cadretrain.domain.access import Action
 from cadretrain.org.api import MAX_LIMIT, ErrorOut
 from cadretrain.people import selectors
-from cadretrain.people.models import Person
 
 router = Router(tags=["people"])
 
 
 class PersonOut(Schema):
+    """One person; served from `selectors.person_rows` (plain rows, same fields in this order)."""
+
     code: str
     full_name: str
     birth_date: dt.date
@@ -34,40 +38,32 @@ class PersonOut(Schema):
     national_id: str
     left_on: dt.date | None
 
-    @staticmethod
-    def resolve_unit(obj: Person) -> str:
-        return obj.unit.code
 
-    @staticmethod
-    def resolve_unit_name(obj: Person) -> str:
-        return obj.unit.name
-
-    @staticmethod
-    def resolve_position(obj: Person) -> str | None:
-        return obj.position.code if obj.position_id else None
-
-    @staticmethod
-    def resolve_national_id(obj: Person, context: Any) -> str:
-        actor = actor_of(context["request"])
-        return obj.national_id if actor.can(Action.VIEW_SENSITIVE) else obj.masked_national_id
+class PagedPersonOut(Schema):
+    items: list[PersonOut]
+    count: int
 
 
-@router.get("/people", response={200: list[PersonOut], 401: ErrorOut}, summary="Visible people")
-@paginate(LimitOffsetPagination, max_limit=MAX_LIMIT)
+@router.get("/people", response={200: PagedPersonOut, 401: ErrorOut}, summary="Visible people")
+@paginate(RowsPagination, max_limit=MAX_LIMIT)
 def list_people(
     request: HttpRequest, unit: str | None = None, q: str | None = None, category: str | None = None,
     include_left: bool = False,
 ) -> Any:
     """People the caller may see, optionally within a unit's subtree (`unit` = unit code);
     `q` matches name or code ignoring case and diacritics ("nguyen van" finds "Nguyễn Văn")."""
-    return selectors.person_list(
-        actor=actor_of(request), unit_code=unit or None, q=q or None, category=category or None,
+    actor = actor_of(request)
+    qs = selectors.person_list(
+        actor=actor, unit_code=unit or None, q=q or None, category=category or None,
         include_left=include_left,
     )
+    key = ("people_count", scope_key(actor), unit, q, category, include_left, timezone.localdate())
+    return Rows(count=lambda: versions.cached(key, qs.count),
+                fetch=lambda offset, limit: selectors.person_page(qs, offset, limit, actor=actor))
 
 
 @router.get("/people/{code}", response={200: PersonOut, 401: ErrorOut, 404: ErrorOut},
             summary="One person")
 def get_person(request: HttpRequest, code: str) -> Any:
     """One person by code; 404 when missing or outside the caller's scope (the two look alike)."""
-    return selectors.person_get(actor=actor_of(request), code=code)
+    return render(request, selectors.person_row(actor=actor_of(request), code=code))

@@ -6,7 +6,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cadretrain.core.scoping import get_visible_or_404
-from cadretrain.domain.access import Actor
+from cadretrain.domain.access import Action, Actor
+from cadretrain.domain.errors import NotFound
 from cadretrain.domain.text import fold
 from cadretrain.people.models import Assignment, Credential, Person
 
@@ -35,6 +36,50 @@ def person_list(
         # Still employed today: a leaving date in the future does not hide the person yet.
         qs = qs.filter(Q(left_on__isnull=True) | Q(left_on__gt=timezone.localdate()))
     return qs.order_by("search_key", "code")
+
+
+# The fields of the API's person document (people/api.py PersonOut), in its order.
+PERSON_ROW_FIELDS = (
+    "code", "full_name", "birth_date", "gender", "category", "unit__code", "unit__name",
+    "position__code", "management_tier", "rank_code", "party_member", "ethnicity", "national_id",
+    "left_on",
+)
+
+
+def mask_national_id(national_id: str) -> str:
+    """What a caller without VIEW_SENSITIVE sees (Person.masked_national_id)."""
+    return f"{'•' * 8}{national_id[-4:]}" if national_id else ""
+
+
+def person_rows(qs: QuerySet[Person], *, actor: Actor) -> list[dict]:
+    """The API documents of the people of a (visible, already sliced) queryset: one query for
+    plain rows, no model instances; national IDs masked without VIEW_SENSITIVE."""
+    sensitive = actor.can(Action.VIEW_SENSITIVE)
+    return [
+        {"code": code, "full_name": full_name, "birth_date": birth_date, "gender": gender,
+         "category": category, "unit": unit, "unit_name": unit_name, "position": position,
+         "management_tier": tier, "rank_code": rank_code, "party_member": party_member,
+         "ethnicity": ethnicity, "national_id": nid if sensitive else mask_national_id(nid),
+         "left_on": left_on}
+        for (code, full_name, birth_date, gender, category, unit, unit_name, position, tier, rank_code,
+             party_member, ethnicity, nid, left_on) in qs.values_list(*PERSON_ROW_FIELDS)
+    ]
+
+
+def person_page(qs: QuerySet[Person], offset: int, limit: int, *, actor: Actor) -> list[dict]:
+    """One page of `person_list` as API documents. The page's ids are chosen on the people table
+    alone and the joins made for those rows only: with the joins in one statement SQLite's planner
+    at L (150,000 people) sorted the whole join instead of walking the name index (840 ms vs 0.1 ms)."""
+    page = qs.order_by("search_key", "code").values("pk")[offset:offset + limit]
+    return person_rows(Person.objects.filter(pk__in=page).order_by("search_key", "code"), actor=actor)
+
+
+def person_row(*, actor: Actor, code: str) -> dict:
+    """The API document of one visible person by code (NotFound when missing or out of scope)."""
+    rows = person_rows(Person.objects.visible_to(actor).filter(code=code).order_by()[:2], actor=actor)
+    if len(rows) != 1:
+        raise NotFound("person_not_found")
+    return rows[0]
 
 
 def person_get(*, actor: Actor, code: str) -> Person:
