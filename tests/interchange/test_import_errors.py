@@ -203,3 +203,50 @@ def test_too_long_values_are_refused_before_the_database_sees_them(world, import
     rows = good_rows()
     rows["people"][0]["phone"] = "0" * 30
     check_rejected(import_file(rows), before, ("people", 2, "phone", "value_too_long"))
+
+
+def test_every_bad_enrolment_cell_of_a_csv_is_reported_among_good_rows(world, import_file):
+    """CSV rows go through a memoised fast path when every cell passes; each row it cannot
+    accept is checked again in full, so the report is the same as for a workbook."""
+    before = counts()
+    rows = good_rows()
+    rows["classes"][0]["capacity"] = ""
+    rows["enrolments"] = [
+        {"class_code": "L-2024-01", "person_code": "P-N1", "status": "COMPLETED", "score": "8.5",
+         "completed_on": "2024-06-30"},
+        {"class_code": "L-2024-01", "person_code": "P-A1", "status": "COMPLETED", "score": "10.5",
+         "completed_on": "2024-06-30"},
+        {"class_code": "L-2024-01", "person_code": "00042", "status": "COMPLETED", "completed_on": "31/02/2024"},
+        {"class_code": "L-2024-01", "person_code": "P-N1", "status": "ENROLLED"},
+        {"class_code": "L-NONE", "person_code": "P-A1", "status": "ENROLLED"},
+        {"class_code": "L-2024-01", "person_code": "P-A1", "status": "COMPLETED"},
+        {"class_code": "L-2024-01", "person_code": "00042", "status": "done"},
+    ]
+    report = import_file(rows, fmt="zip")
+    check_rejected(report, before)
+    assert sorted(e for e in errors_of(report) if e[0] == "enrolments") == [
+        ("enrolments", 3, "score", "score_out_of_range"),
+        ("enrolments", 4, "completed_on", "impossible_date"),
+        ("enrolments", 5, "person_code", "duplicate_key"),
+        ("enrolments", 6, "class_code", "unknown_class"),
+        ("enrolments", 7, "completed_on", "completed_on_required"),
+        ("enrolments", 8, "status", "unknown_choice"),
+    ]
+
+
+def test_padded_text_cells_of_a_csv_enrolment_are_stored_like_the_forms_store_them(world, import_file):
+    import datetime as dt
+    from decimal import Decimal
+
+    from cadretrain.training.models import Enrolment
+
+    rows = good_rows()
+    rows["enrolments"] = [
+        {"class_code": " L-2024-01 ", "person_code": " P-N1", "status": " completed ", "score": " 8.5 ",
+         "completed_on": " 30/06/2024 ", "certificate_no": " TC-001 "},
+    ]
+    report = import_file(rows, fmt="zip")
+    assert report.ok, report.errors
+    e = Enrolment.objects.get(person__code="P-N1", training_class__code="L-2024-01")
+    assert (e.status, e.score, e.completed_on, e.certificate_no) == (
+        "COMPLETED", Decimal("8.50"), dt.date(2024, 6, 30), "TC-001")

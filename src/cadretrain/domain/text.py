@@ -12,10 +12,16 @@ _SPACES = re.compile(r"\s+")
 _EXTRA_FOLDS = str.maketrans({"đ": "d", "Đ": "d"})
 
 
+# White space that clean_text would change: a run of two, anything but a plain space, or at an end.
+_UNCLEAN_SPACE = re.compile(r"\s\s|[^\S ]|^ | $")
+
+
 def clean_text(value: str | None) -> str:
     """Trim, collapse inner runs of white space to one space and normalise to NFC."""
-    if value is None:
+    if value is None or value == "":
         return ""
+    if type(value) is str and unicodedata.is_normalized("NFC", value) and not _UNCLEAN_SPACE.search(value):
+        return value  # already clean (the common case, and the importer cleans some text twice)
     return _SPACES.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
 
 

@@ -73,12 +73,15 @@ def parse_score(value: object) -> Decimal | None:
     return score.quantize(Decimal("0.01"))
 
 
+_GENDERS = {"m": "M", "nam": "M", "male": "M", "f": "F", "nữ": "F", "nu": "F", "female": "F"}
+
+
 def parse_gender(value: object) -> str:
     text = str(value or "").strip().lower()
-    mapping = {"m": "M", "nam": "M", "male": "M", "f": "F", "nữ": "F", "nu": "F", "female": "F"}
-    if text not in mapping:
+    gender = _GENDERS.get(text)
+    if gender is None:
         raise FieldError("invalid_gender", value=str(value or ""))
-    return mapping[text]
+    return gender
 
 
 def check_national_id(value: str) -> str:

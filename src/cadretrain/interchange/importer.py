@@ -53,6 +53,8 @@ LOOKUP_BATCH = 1000
 # at S (60,000 new enrolments of 6,000 people in a 120,000-enrolment database): the incremental
 # refresh took 4 s, the full rebuild 10 s, so patching wins well past "small" loads.
 REBUILD_THRESHOLD = 100_000
+# Rows sampled per index by SQLite's ANALYZE after a large load.
+ANALYSIS_LIMIT = 2000
 SEATS = frozenset(str(s) for s in SEAT_STATUSES)
 CODE, TEXT, DATE = schema.CODE, schema.TEXT, schema.DATE
 REQUIRED = {s.name: frozenset(c.key for c in s.columns if c.required) for s in schema.SHEETS}
@@ -168,6 +170,7 @@ class Importer:
         self.sheet = ""
         self.limits: dict[str, dict[str, int]] = {}
         self._column_plans: dict[str, list[tuple]] = {}
+        self._unit_paths: dict[int, str] | None = None
         self.tables: dict[Any, Table] = {}
         self.pools: dict[type, Any] = {}
 
@@ -261,6 +264,9 @@ class Importer:
         if bad:
             return None
         absent = [c.key for c in spec.columns if c.key not in seen]
+        # An absent column's cell is "" in every record and `prepare` would turn it into ""
+        # again (a required column cannot be absent here): its plan leaves it out.
+        self._column_plans[spec.name] = [p for p in self._plan_columns(spec) if p[0] not in absent]
         problem_rows: dict[int, list[tuple[int, str, dict]]] = defaultdict(list)
         for (row, col), (code, params) in problems.items():
             problem_rows[row].append((col, code, params))
@@ -445,6 +451,7 @@ class Importer:
             self.limits[spec] = limits
 
     def _reload_units(self) -> None:
+        self._unit_paths = None
         self.units = {c: UnitRef(i, p, d) for c, i, p, d in OrgUnit.objects.values_list("code", "id", "path", "depth")}
 
     def _load_classes(self) -> dict[str, ClassRef]:
@@ -728,11 +735,7 @@ class Importer:
                 valid.append((row, code, clean, unit, position_id))
             if not valid:
                 continue
-            existing = {
-                c: rest for codes in _batches([x[1] for x in valid])
-                for c, *rest in Person.objects.filter(code__in=codes).values_list(
-                    "code", "id", "unit_id", "position_id", "unit__path", *update_fields)
-            }
+            existing = self._existing_people([x[1] for x in valid], update_fields)
             new_rows = [x for x in valid if x[1] not in existing]
             ids = iter(person_table.pool.take(len(new_rows)))
             inserts, assignments, updates, transfers = [], [], [], []
@@ -767,6 +770,29 @@ class Importer:
             if transfers:
                 self._transfer(transfers, assignments)
             assignment_table.insert(assignments)
+
+    def _existing_people(self, codes: list[str], fields: list[str]) -> dict[str, list[Any]]:
+        """code → [id, unit_id, position_id, unit path, *fields] of the people among `codes`
+        that exist. The unit's path comes from the units map rather than a join, which keeps the
+        lookup on the code index whatever the planner's (pre-load) statistics say."""
+        paths = self._unit_paths
+        if paths is None:
+            paths = self._unit_paths = {ref.id: ref.path for ref in self.units.values()}
+        found: dict[str, list[Any]] = {}
+        with connection.cursor() as cursor:
+            for batch in _batches(codes):
+                # Which codes exist, in plain SQL (a new person's code is the common case in a
+                # large load, and building a 1,000-code ORM filter costs ~8× the query); then
+                # the values of those that do, through the ORM for its conversions.
+                cursor.execute(f"SELECT code FROM {Person._meta.db_table} WHERE code IN "  # noqa: S608
+                               f"({', '.join(['%s'] * len(batch))})", batch)
+                present = [row[0] for row in cursor.fetchall()]
+                if not present:
+                    continue
+                for c, pk, unit_id, position_id, *rest in Person.objects.filter(code__in=present).values_list(
+                        "code", "id", "unit_id", "position_id", *fields):
+                    found[c] = [pk, unit_id, position_id, paths.get(unit_id, ""), *rest]
+        return found
 
     def _transfer(self, transfers: list[tuple[int, int, int | None]], assignments: list[tuple]) -> None:
         """Like `person_transfer` from today, set-based: close the open primary assignment the day
@@ -955,12 +981,41 @@ class Importer:
         statuses = frozenset(EnrolmentStatus.values)
         prepare = self.prepare
         COMPLETED = str(EnrolmentStatus.COMPLETED)  # noqa: N806
+        limits = self.limits["enrolments"]
+        code_limit, certificate_limit = limits.get("person_code", 40), limits.get("certificate_no", 64)
+        # (status, score, completed_on) cells → their values, for the fast path below.
+        parts: dict[tuple[str, str, str], tuple[str, Decimal | None, dt.date | None] | None] = {}
         for chunk in _chunks(records, CHUNK):
             self._resolve_people(rec["person_code"] for _, rec in chunk if isinstance(rec["person_code"], str))
             valid = []
             people = self.people
             covers = self.actor.covers_unit_path
             for row, rec in chunk:
+                # Fast path: a row of text cells (CSV; text cells of an xlsx) whose every value
+                # passes. It applies the same conversions and rules as the full path below, with
+                # the status/score/date combination memoised; a row it does not accept outright
+                # goes through the full path, which reports exactly what is wrong with it.
+                klass_code, person_code = rec["class_code"], rec["person_code"]
+                cells = (rec["status"], rec["score"], rec["completed_on"])
+                certificate = rec["certificate_no"]
+                if may and type(klass_code) is str and type(person_code) is str and type(certificate) is str \
+                        and type(cells[0]) is str and type(cells[1]) is str and type(cells[2]) is str:
+                    part = parts.get(cells, INVALID)
+                    if part is INVALID:
+                        if len(parts) > 50_000:
+                            parts.clear()
+                        part = parts[cells] = _enrolment_parts(*cells, statuses, COMPLETED)
+                    klass = classes.get(klass_code.strip())
+                    person_code = person_code.strip()
+                    person = people.get(person_code) if len(person_code) <= code_limit else None
+                    certificate = certificate.strip()
+                    if part is not None and klass is not None and person is not None and covers(person.path) \
+                            and len(certificate) <= certificate_limit:
+                        pair = (klass.id << 32) | person.id
+                        if pair not in seen:
+                            seen[pair] = row
+                            valid.append((row, klass, person.id, pair, (*part, certificate)))
+                            continue
                 vals, ok = prepare(spec, row, rec)
                 if not ok:
                     continue
@@ -1154,17 +1209,24 @@ class Importer:
             enrolments_changed.send(sender=None, person_ids=set(self.changed_people),
                                     class_ids=set(self.changed_classes))
         if self.changed_enrolments > REBUILD_THRESHOLD or self.report.rows > 50_000:
-            if self.changed_enrolments:
-                # Enrolments feed the derived tables too: refresh the statistics of everything.
-                from cadretrain.core.bulk import analyze
-
-                analyze()
-            else:
-                # Only the tables this import wrote (a personnel load must not pay for scanning
-                # every enrolment and the report cube of a large database).
-                with connection.cursor() as cursor:
-                    for table in sorted({t.table for t in self.tables.values()}):
-                        cursor.execute(f"ANALYZE {table}")
+            with connection.cursor() as cursor:
+                sqlite = connection.vendor == "sqlite"
+                if sqlite:
+                    # Statistics from a sample of each index (SQLite ≥ 3.32): enough for the
+                    # planner, and it does not read every enrolment of a large database.
+                    cursor.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+                try:
+                    if self.changed_enrolments:
+                        # Enrolments feed the derived tables too: refresh the statistics of everything.
+                        cursor.execute("ANALYZE")
+                    else:
+                        # Only the tables this import wrote (a personnel load must not pay for
+                        # the enrolments and the report cube of a large database).
+                        for table in sorted({t.table for t in self.tables.values()}):
+                            cursor.execute(f"ANALYZE {table}")
+                finally:
+                    if sqlite:
+                        cursor.execute("PRAGMA analysis_limit = 0")
 
 
 @lru_cache(maxsize=4096)
@@ -1201,6 +1263,29 @@ def _date(value: Any) -> dt.date | None:
 @lru_cache(maxsize=4096)
 def _score(value: str) -> Decimal | None:
     return v.parse_score(value)
+
+
+def _enrolment_parts(status: str, score: str, completed_on: str, statuses: frozenset[str],
+                     completed: str) -> tuple[str, Decimal | None, dt.date | None] | None:
+    """(status, score, completed_on) of an enrolment row's text cells as the full path makes
+    them (`prepare`, then the checks of `_import_enrolments`), or None when any of them would be
+    reported there (the row then takes the full path)."""
+    status = status.strip()
+    if not status:
+        return None
+    if status not in statuses:
+        status = status.upper()
+        if status not in statuses:
+            return None
+    try:
+        value = _score(score.strip())
+        day = completed_on.strip()
+        day = _date(_date_or_text(day) if day else day)
+    except v.FieldError:
+        return None
+    if status == completed and day is None:
+        return None
+    return status, value, day
 
 
 def _column_of(code: str, columns: dict[str, str]) -> str | None:

@@ -196,7 +196,9 @@ def _formula_cells(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[int,
                 cut = data.rfind(b"</c>")
                 cut = len(data) if cut < 0 else cut + 4
             part, carry = data[:cut], data[cut:]
-            if _HAS_FORMULA.search(part):
+            # A plain substring search first (memchr speed): only a block that may hold a
+            # formula element pays for the regular expressions.
+            if (b"<f" in part or b":f" in part) and _HAS_FORMULA.search(part):
                 for match in _FORMULA_CELL.finditer(part):
                     yield int(match.group(2)), _column_index(match.group(1).decode())
             if not block:
