@@ -286,3 +286,13 @@ def test_demo_extras_write_delegations_whose_money_adds_up(world, abroad_class, 
     assert mission.status == "COMPLETED" and mission.agreement_id is not None
     assert all(p.commitment_ends_on for p in Participant.objects.all())
     assert demo_extras.generate(seed=1, size="XS") == {"missions": 0}  # idempotent
+
+
+def test_a_commitment_above_the_minimum_survives_later_edits(world):
+    mission, p = _degree_mission(world)
+    p = services.participant_update(actor=SYSTEM, participant=p, outcome="COMPLETED", returned_on="2027-09-01",
+                                    commitment_months=80)
+    p = services.participant_update(actor=SYSTEM, participant=p, cost_vnd=550_000_000)
+    assert (p.commitment_months, p.commitment_basis, p.cost_vnd) == (80, "NĐ 171/2025/NĐ-CP", 550_000_000)
+    p = services.participant_update(actor=SYSTEM, participant=p, training_months=30)  # minimum is now 90
+    assert p.commitment_months == 90

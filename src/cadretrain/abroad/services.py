@@ -425,17 +425,23 @@ def participant_update(*, actor: Actor, participant: Participant, **fields: Any)
             raise DomainError("returned_before_departure", returned=data["returned_on"].isoformat(),
                               departed=mission.departure_date.isoformat())
     entered_training = _months(fields["training_months"]) if "training_months" in fields else p.training_months
-    entered_commitment = (_months(fields["commitment_months"]) if "commitment_months" in fields
-                          else (p.commitment_months if p.commitment_basis == "" else None))
+    # A commitment entered before is kept when not re-entered (but never below a new legal minimum).
+    keep_previous = "commitment_months" not in fields
+    entered_commitment = _months(fields["commitment_months"]) if not keep_previous else p.commitment_months
     outcome = data.get("outcome", p.outcome)
     returned = data.get("returned_on", p.returned_on)
     if outcome == Outcome.COMPLETED:
         if returned is None:
             raise DomainError("outcome_requires_return")
         months = entered_training or _training_length(p)
-        commitment = rules.service_commitment(
-            degree=mission.kind == MissionKind.DEGREE, sent_on=mission.departure_date,
-            category=p.person.category, months_of_training=months, entered=entered_commitment)
+        rule_inputs = {"degree": mission.kind == MissionKind.DEGREE, "sent_on": mission.departure_date,
+                       "category": p.person.category, "months_of_training": months}
+        try:
+            commitment = rules.service_commitment(**rule_inputs, entered=entered_commitment)
+        except DomainError as exc:
+            if not (keep_previous and exc.code == "commitment_below_minimum"):
+                raise
+            commitment = rules.service_commitment(**rule_inputs, entered=None)
         data["training_months"] = months
         data["commitment_months"] = commitment.months if commitment else None
         data["commitment_basis"] = commitment.basis if commitment else ""
