@@ -234,3 +234,33 @@ def test_the_catalogue_has_every_kind_of_programme_and_partners_abroad(demo):
     assert Programme.objects.get(code="LLCT-TC").grants_level == "TRUNG_CAP"
     partners = set(Institution.objects.filter(is_partner=True).values_list("country", flat=True))
     assert {"SG", "CN", "KR", "FR"} <= partners
+
+
+def _summary_rows() -> dict[str, list[tuple]]:
+    from django.db import connection
+
+    tables = ("training_personyearperiods", "reports_summarycell", "reports_learnercell")
+    out = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"SELECT * FROM {table}")
+            columns = [c[0] for c in cursor.description]
+            keep = [i for i, c in enumerate(columns) if c != "id"]
+            out[table] = sorted(tuple(str(row[i]) for i in keep) for row in cursor.fetchall())
+    return out
+
+
+def test_rebuild_summaries_restores_every_derived_table_from_the_raw_rows(demo):
+    """After rows edited outside the product (or an upgrade that reshaped a summary table), the
+    operator's command recomputes the summaries exactly as the product had kept them."""
+    from django.db import connection
+
+    before = _summary_rows()
+    assert before["training_personyearperiods"] and before["reports_summarycell"]
+    with connection.cursor() as cursor:
+        for table in before:
+            cursor.execute(f"DELETE FROM {table}")
+    out = StringIO()
+    call_command("rebuild_summaries", stdout=out)
+    assert "Đã tính lại các bảng tổng hợp" in out.getvalue()
+    assert _summary_rows() == before

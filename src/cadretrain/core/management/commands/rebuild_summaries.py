@@ -1,0 +1,26 @@
+"""`cadretrain rebuild_summaries`: recompute every derived table (person-year periods, the report
+cube, dashboard caches) from the raw rows.
+
+The product keeps them up to date on every change by itself; this is for operators after an
+upgrade whose migration changed a summary table's shape, or after rows were edited outside the
+product (a restore, a manual SQL fix). It sends the same `enrolments_rebuilt` signal the demo
+generator and large imports send, so every summary owner rebuilds in its own way."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+
+class Command(BaseCommand):
+    help = "Tính lại toàn bộ các bảng tổng hợp (số tiết theo năm, khối số liệu báo cáo) từ dữ liệu gốc."
+
+    def handle(self, *args: object, **options: object) -> None:
+        from cadretrain.training.signals import enrolments_rebuilt
+
+        start = time.perf_counter()
+        with transaction.atomic():
+            enrolments_rebuilt.send(sender=None)
+        self.stdout.write(f"Đã tính lại các bảng tổng hợp trong {time.perf_counter() - start:.1f} giây.")
