@@ -13,6 +13,7 @@ from cadretrain.people.models import Assignment
 from cadretrain.plans import services
 from cadretrain.plans.models import AllocationRun, SeatAllocation
 from cadretrain.training.models import Enrolment
+from tests.training.helpers import open_class
 
 AS_OF = dt.date(2026, 6, 1)
 
@@ -96,3 +97,17 @@ def test_allocation_form_refuses_bad_numbers_and_creates_nothing(world, llct_wor
     page = client_for("admin").post("/plans/allocation/", {field: value}, follow=True).content.decode()
     assert message in page
     assert not AllocationRun.objects.exists()
+
+
+def test_optimiser_fills_only_the_named_class_and_refuses_a_class_that_is_not_open(world, llct_world, api_for):
+    other = open_class("LLCT-OTHER", world.city, capacity=5, start=dt.date(2026, 10, 5), end=dt.date(2026, 10, 16),
+                       prog=llct_world.programme)
+    api = api_for("admin")
+    run = api.post("/api/v1/allocations", {"as_of": "2026-06-01", "classes": ["LLCT-26"]},
+                   content_type="application/json").json()
+    assert {r["class"] for r in run["rows"] if r["class"]} == {"LLCT-26"}
+    assert other.code not in {r["class"] for r in run["rows"]}
+    bad = api.post("/api/v1/allocations", {"as_of": "2026-06-01", "classes": ["KHONG-CO"]},
+                   content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["code"] == "allocation_class_not_open"
+    assert AllocationRun.objects.count() == 1

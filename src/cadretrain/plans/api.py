@@ -193,6 +193,8 @@ class AllocationIn(Schema):
     unit_quota: int | None = None
     away_share: float = 0.3
     as_of: str | None = None
+    allowed_months: int | None = None
+    classes: list[str] | None = None
 
 
 class AcceptIn(Schema):
@@ -203,7 +205,8 @@ class AcceptIn(Schema):
 def allocations_create(request: HttpRequest, body: AllocationIn) -> Any:
     as_of = v.parse_date(body.as_of) if body.as_of else timezone.localdate()
     run = services.allocation_propose(actor=_actor(request), as_of=as_of or timezone.localdate(), unit_code=body.unit,
-                                      budget=body.budget, away_share=body.away_share, unit_quota=body.unit_quota)
+                                      budget=body.budget, away_share=body.away_share, unit_quota=body.unit_quota,
+                                      allowed_months=body.allowed_months, class_codes=body.classes)
     return Status(201, allocation_out(run))
 
 

@@ -140,6 +140,7 @@ class OverlapMember:
     end: dt.date
     people: int
     programme_id: int | None
+    label: str = ""  # what a person reads: the need or programme name, or the class name
 
     @property
     def key(self) -> str:
@@ -149,13 +150,13 @@ class OverlapMember:
     def as_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "id": self.pk, "unit": self.unit_code, "unit_name": self.unit_name,
                 "text": self.text, "start": self.start.isoformat(), "end": self.end.isoformat(),
-                "people": self.people, "programme_id": self.programme_id}
+                "people": self.people, "programme_id": self.programme_id, "label": self.label}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> OverlapMember:
         return cls(d["kind"], d["id"], d["unit"], d.get("unit_name", d["unit"]), d["text"],
                    dt.date.fromisoformat(d["start"]), dt.date.fromisoformat(d["end"]), d["people"],
-                   d.get("programme_id"))
+                   d.get("programme_id"), d.get("label") or d["text"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,12 +176,18 @@ class OverlapCluster:
         return sorted({m.unit_code for m in self.members})
 
     @property
+    def items(self) -> int:
+        """How many plan items it holds (a cluster of scheduled classes only has nothing to merge)."""
+        return sum(1 for m in self.members if m.kind == "item")
+
+    @property
     def unit_seats(self) -> list[dict[str, Any]]:
-        """Per unit (in code order): its name and the people its items plan, the default seats."""
+        """Per unit with plan items (in code order): its name and the people its items plan, the
+        default seats of the shared class."""
         seats: dict[str, dict[str, Any]] = {}
         for m in self.members:
-            row = seats.setdefault(m.unit_code, {"code": m.unit_code, "name": m.unit_name, "people": 0})
-            if m.kind == "item":
+            if m.kind == "item":  # units with only a scheduled class in the cluster planned nothing
+                row = seats.setdefault(m.unit_code, {"code": m.unit_code, "name": m.unit_name, "people": 0})
                 row["people"] += m.people or 0
         return [seats[k] for k in sorted(seats)]
 
@@ -239,12 +246,13 @@ def overlap_members(*, actor: Actor, year: int, only: list[tuple[str, int]] | No
             "people", "programme_id", "programme__name", "programme__topics"):
         start, end = quarter_range(year, quarter)
         text = " ".join(t for t in (need, prog_name or "", topics or "", target) if t)
-        members.append(OverlapMember("item", pk, code, name, text, start, end, people, prog_id))
+        label = " — ".join(t for t in (prog_name, need) if t)
+        members.append(OverlapMember("item", pk, code, name, text, start, end, people, prog_id, label))
     for pk, code, name, cname, start, end, capacity, prog_id, prog_name, topics in classes.values_list(
             "pk", "organizer_unit__code", "organizer_unit__name", "name", "start_date",
             "end_date", "capacity", "programme_id", "programme__name", "programme__topics"):
         text = " ".join(t for t in (cname, prog_name or "", topics or "") if t)
-        members.append(OverlapMember("class", pk, code, name, text, start, end, capacity or 0, prog_id))
+        members.append(OverlapMember("class", pk, code, name, text, start, end, capacity or 0, prog_id, cname))
     return members
 
 
@@ -254,8 +262,10 @@ def overlap_clusters_of(members: list[OverlapMember], *, progress: ov.Progress |
     docs = [ov.Doc(key=m.key, unit=m.unit_code, text=m.text, start=m.start.toordinal(),
                    end=m.end.toordinal(), programme=m.programme_id) for m in members]
     pairs = ov.find_pairs(docs, progress=progress)
-    return [OverlapCluster(c.score, c.reasons, [members[i] for i in c.members])
-            for c in ov.clusters(len(docs), pairs)]
+    found = [OverlapCluster(c.score, c.reasons, [members[i] for i in c.members])
+             for c in ov.clusters(len(docs), pairs)]
+    # Clusters with plan items first (what the city can still merge), then scheduled classes.
+    return sorted(found, key=lambda c: (c.items == 0, -len(c.members), -c.score))
 
 
 def overlap_clusters(*, actor: Actor, year: int) -> list[OverlapCluster]:
@@ -408,14 +418,15 @@ def programme_costs(programme_ids: Any = None) -> dict[int, int]:
 
 def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = None, budget: int | None = None,
                      away_share: float = 0.3, unit_quota: int | None = None,
-                     allowed_months: int = alloc.ALLOWED_MONTHS,
+                     allowed_months: int = alloc.ALLOWED_MONTHS, class_codes: list[str] | None = None,
                      class_status: tuple[str, ...] = (ClassStatus.OPEN,)) -> AllocationInput:
     """The optimiser's input from the gaps of the people the actor may see and the open classes
     (free seats, seat cost, dates) they can be nominated to. A shared class whose seats the city
     split between units becomes one offer per unit (its reserved seats, for that unit's people).
     Each gap weighs by the post's standard, the Standing Committee's cadres and its deadline
     (appointment + `allowed_months`, the knowledge update's due date, the year's end).
-    Set-based: a fixed number of queries."""
+    `class_codes` limits the classes to fill (e.g. the shared class just merged); a code that is
+    not an open, visible, future class is refused. Set-based: a fixed number of queries."""
     from django.db.models import Max
 
     from cadretrain.people.models import Assignment, Person
@@ -433,12 +444,20 @@ def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = No
     appointed = dict(Assignment.objects.filter(person_id__in=[p["pk"] for p in people_rows], valid_from__lte=as_of)
                      .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=as_of)).order_by()
                      .values_list("person_id").annotate(since=Max("valid_from")).values_list("person_id", "since"))
-    classes = list(TrainingClass.objects.visible_to(actor)
-                   .filter(status__in=class_status, start_date__gt=as_of)
+    class_qs = TrainingClass.objects.visible_to(actor).filter(status__in=class_status, start_date__gt=as_of)
+    if class_codes is not None:
+        class_qs = class_qs.filter(code__in=class_codes)
+    classes = list(class_qs
                    .order_by("start_date", "code")
                    .values("pk", "code", "name", "capacity", "enrolled", "cost_vnd", "start_date", "end_date",
                            "mode", "programme__kind", "programme__grants_dimension",
                            "programme__grants_level", "programme__grants_language"))
+    if class_codes is not None:
+        missing = sorted(set(class_codes) - {c["code"] for c in classes})
+        if missing:
+            from cadretrain.domain.errors import DomainError
+
+            raise DomainError("allocation_class_not_open", code=", ".join(missing))
     class_ids = [c["pk"] for c in classes]
     # Who already holds (or was proposed) a place: nominations count against the free seats too,
     # and nobody is proposed twice for the same class.
@@ -509,7 +528,7 @@ def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = No
     quota = dict.fromkeys(units, unit_quota) if unit_quota else {}
     problem = alloc.Problem.from_arcs(candidates, offers, arcs, budget=budget, unit_quota=quota, away_limit=away)
     params = {"as_of": as_of.isoformat(), "unit": unit_code, "budget": budget, "away_share": away_share,
-              "unit_quota": unit_quota, "allowed_months": allowed_months}
+              "unit_quota": unit_quota, "allowed_months": allowed_months, "classes": class_codes}
     return AllocationInput(problem, people_rows, offer_rows, params, priorities)
 
 

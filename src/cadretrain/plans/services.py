@@ -426,6 +426,8 @@ def overlap_merge(*, actor: Actor, year: int, members: str, code: str, start_dat
         loose = [m for m in current if m.key not in kept] or current
         raise Conflict("overlap_no_longer_similar", items="; ".join(f"{m.unit_name}: {m.text[:60]}" for m in loose))
     cluster = again[0]
+    if not cluster.items:
+        raise DomainError("overlap_no_items")
     if programme is None:
         ids = {m.programme_id for m in cluster.members if m.programme_id}
         programme = Programme.objects.filter(pk=min(ids)).first() if ids else None
@@ -487,8 +489,9 @@ def _priority_summary(gaps: list[dict[str, Any]]) -> dict[str, Any]:
 @transaction.atomic
 def allocation_propose(*, actor: Actor, as_of: dt.date, unit_code: str | None = None, budget: int | None = None,
                        away_share: float = 0.3, unit_quota: int | None = None,
-                       allowed_months: int | None = None) -> Any:
-    """Run the optimiser over the actor's people with gaps and the open classes; keep the proposal."""
+                       allowed_months: int | None = None, class_codes: list[str] | None = None) -> Any:
+    """Run the optimiser over the actor's people with gaps and the open classes (or only the
+    given ones); keep the proposal."""
     import numpy as np
 
     from cadretrain.domain import allocation as alloc
@@ -508,7 +511,8 @@ def allocation_propose(*, actor: Actor, as_of: dt.date, unit_code: str | None = 
     if not 1 <= months <= 120:
         raise DomainError("allocation_invalid_months", value=months)
     data = selectors.allocation_input(actor=actor, as_of=as_of, unit_code=unit_code, budget=budget,
-                                      away_share=away_share, unit_quota=unit_quota, allowed_months=months)
+                                      away_share=away_share, unit_quota=unit_quota, allowed_months=months,
+                                      class_codes=class_codes)
     result = alloc.solve(data.problem)
     # Value of each chosen (person, offer) arc, looked up once rather than by a scan per person.
     pair_key = data.problem.arc_person * max(len(data.offers), 1) + data.problem.arc_offer
@@ -564,7 +568,7 @@ def allocation_accept(*, actor: Actor, run: Any, pairs: list[tuple[str, str]] | 
     data = selectors.allocation_input(
         actor=actor, as_of=dt.date.fromisoformat(params["as_of"]), unit_code=params.get("unit"),
         budget=params.get("budget"), away_share=params.get("away_share", 0.3), unit_quota=params.get("unit_quota"),
-        allowed_months=params.get("allowed_months", alloc.ALLOWED_MONTHS))
+        allowed_months=params.get("allowed_months", alloc.ALLOWED_MONTHS), class_codes=params.get("classes"))
     person_index = {p["code"]: i for i, p in enumerate(data.people)}
     class_codes = {o["code"] for o in data.offers}
     indexed = []

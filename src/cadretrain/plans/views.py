@@ -187,16 +187,23 @@ def _overlap_context(request: HttpRequest, year: int) -> dict[str, Any]:
             "status_url": f"{reverse('plans:overlap-status')}?year={year}"}
 
 
+REPEATS_SHOWN = 100
+
+
 @actor_required()
 def overlaps(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     year = _int(request.GET.get("year")) or timezone.localdate().year
     context = _overlap_context(request, year)
     clusters = selectors.scan_clusters(context["result"])
+    years = _int(request.GET.get("years")) or 3
+    repeats = selectors.repeat_nominations(actor=actor, years=years)
     defaults = {}
     for n, c in enumerate(clusters, start=1):
-        starts = max(m.start for m in c.members)
-        ends = min(m.end for m in c.members)
+        # The shared class falls in the period every merged item planned (a five-day default).
+        planned = [m for m in c.members if m.kind == "item"] or c.members
+        starts = max(m.start for m in planned)
+        ends = min(m.end for m in planned)
         defaults[c.key] = {
             "code": f"CHUNG-{year}-{n:02d}",
             "start": starts, "end": min(ends, starts + dt.timedelta(days=4)) if ends >= starts else starts,
@@ -206,8 +213,8 @@ def overlaps(request: HttpRequest) -> HttpResponse:
         **context, "clusters": [(c, defaults[c.key]) for c in clusters], "can_merge": actor.is_city_wide,
         "can_scan": actor.is_city_wide or bool(actor.unit_path),
         "programmes": Programme.objects.order_by("code").only("pk", "code", "name")[:1000],
-        "repeats": selectors.repeat_nominations(actor=actor, years=_int(request.GET.get("years")) or 3),
-        "years": _int(request.GET.get("years")) or 3,
+        "repeats": repeats[:REPEATS_SHOWN], "more_repeats": max(0, len(repeats) - REPEATS_SHOWN),
+        "years": years,
     })
 
 
@@ -265,6 +272,10 @@ def overlap_merge(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('plans:overlaps')}?year={year}")
     from django.contrib import messages
 
+    if tc.status == "OPEN":
+        messages.success(request, _("Đã tạo lớp dùng chung {code} và mở đăng ký, chỗ đã chia cho từng đơn vị. "
+                                    "Lập phương án để xếp người còn thiếu chuẩn vào lớp.").format(code=tc.code))
+        return redirect(f"{reverse('plans:allocation')}?classes={tc.code}")
     messages.success(request, _("Đã tạo lớp dùng chung {code}, chỗ đã chia cho từng đơn vị.").format(code=tc.code))
     return redirect("training:class-detail", code=tc.code)
 
@@ -285,6 +296,7 @@ def allocation(request: HttpRequest) -> HttpResponse:
                                                   minimum=1) or 30) / 100.0,
                 allowed_months=services.optional_int(p.get("allowed_months"), "allocation_invalid_months",
                                                      minimum=1),
+                class_codes=[c for c in p.get("classes", "").replace(",", " ").split() if c] or None,
             )
         except DomainError as exc:
             flash_domain_error(request, exc)
@@ -294,6 +306,7 @@ def allocation(request: HttpRequest) -> HttpResponse:
         "runs": AllocationRun.objects.visible_to(actor).select_related("unit")[:20],
         "units": OrgUnit.objects.visible_to(actor).current().order_by("path")[:500],
         "can_run": actor.can(Action.NOMINATE), "allowed_months": ALLOWED_MONTHS,
+        "classes": request.GET.get("classes", ""),
     })
 
 

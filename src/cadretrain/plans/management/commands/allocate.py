@@ -1,4 +1,5 @@
-"""`cadretrain allocate [--unit CODE] [--budget VND] [--quota N] [--away-share F] [--json]`:
+"""`cadretrain allocate [--unit CODE] [--budget VND] [--quota N] [--away-share F]
+[--allowed-months N] [--classes CODE,CODE] [--json]`:
 propose who goes to which open class to close the most priority-weighted gaps, with the LP
 bound as a quality certificate and a reason for everyone left out. The proposal is saved
 (accept it on the allocation page or via the API)."""
@@ -27,13 +28,18 @@ class Command(BaseCommand):
         parser.add_argument("--quota", type=int, help="tối đa số người mỗi đơn vị")
         parser.add_argument("--away-share", type=float, default=0.3, dest="away_share")
         parser.add_argument("--as-of", dest="as_of")
+        parser.add_argument("--allowed-months", type=int, dest="allowed_months",
+                            help="thời hạn đạt chuẩn sau bổ nhiệm (tháng), mặc định 12")
+        parser.add_argument("--classes", help="chỉ xếp vào các lớp này (mã, cách nhau bởi dấu phẩy)")
         parser.add_argument("--json", action="store_true", dest="as_json")
 
     def handle(self, *args: Any, **o: Any) -> None:
         try:
             as_of = v.parse_date(o["as_of"]) or timezone.localdate()
             run = services.allocation_propose(actor=Actor.system(), as_of=as_of, unit_code=o["unit"],
-                                              budget=o["budget"], unit_quota=o["quota"], away_share=o["away_share"])
+                                              budget=o["budget"], unit_quota=o["quota"], away_share=o["away_share"],
+                                              allowed_months=o["allowed_months"],
+                                              class_codes=[c for c in (o["classes"] or "").split(",") if c] or None)
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {error_message(exc)}") from None
         rows = run.result["rows"]
