@@ -20,11 +20,13 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Case, CharField, F, Func, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
 
 from cadretrain.catalogue.models import Programme
 from cadretrain.core.choices import (
@@ -52,32 +54,41 @@ XLSX_MAX_ROWS = 1_048_575  # data rows under the header
 BLOCK = 500
 FETCH = 5000
 
+Block = list[tuple[Any, ...]]
 
-def _fetch(qs: QuerySet) -> Iterator[tuple[Any, ...]]:
-    """The rows of a `values_list` queryset as the database driver returns them, fetched in
-    blocks through a server-side cursor where there is one (PostgreSQL)."""
+
+def _fetch(qs: QuerySet) -> Iterator[Block]:
+    """The rows of a `values_list` queryset as the database driver returns them, in blocks,
+    through a server-side cursor where there is one (PostgreSQL)."""
     sql, params = qs.query.sql_with_params()
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(FETCH):
-            yield from rows
+            yield rows
 
 
-_SCORES: dict[Any, str] = {}
+def _day(field: str) -> Cast:
+    """A date as YYYY-MM-DD text on every backend (SQLite's driver would otherwise convert each
+    one to a date object in Python, only for the writer to turn it back into text)."""
+    return Cast(field, CharField())
 
 
-def _score_text(value: Any) -> str | None:
-    """A score as the sheet writes it, "8.50" (SQLite hands back 8.5, PostgreSQL Decimal("8.50"))."""
-    if value is None:
-        return None
-    text = _SCORES.get(value)
-    if text is None:
-        text = _SCORES[value] = f"{value:.2f}"
-    return text
+def _score(field: str) -> Any:
+    """A score as the sheet writes it, "8.50" (numeric(4, 2) as text on PostgreSQL; SQLite
+    keeps 8.5 as a float and formats it with printf)."""
+    if connection.vendor == "sqlite":
+        # "%%%%" → "%%" in the SQL (Func's template is %-formatted) → "%" (the backend's qmark conversion).
+        text = Func(F(field), template="printf('%%%%.2f', %(expressions)s)", output_field=CharField())
+        return Case(When(**{f"{field}__isnull": False}, then=text), default=None, output_field=CharField())
+    return Cast(field, CharField())
 
 
 class Scope:
-    """What one export covers: the actor's visible records, optionally one unit's subtree."""
+    """What one export covers: the actor's visible records, optionally one unit's subtree.
+
+    Each sheet method yields blocks of rows exactly as they are written: the columns are
+    computed by the database (codes through joins, dates as ISO text, booleans as Y/N, scores
+    with two decimals) and ordered there, so a block goes to the CSV writer whole."""
 
     def __init__(self, actor: Actor, unit: OrgUnit | None) -> None:
         self.actor = actor
@@ -85,14 +96,14 @@ class Scope:
         self.prefix = unit.path if unit else None
         self.sensitive = actor.can(Action.VIEW_SENSITIVE)
 
-    def units(self) -> Iterator[list[Any]]:
+    def units(self) -> Iterator[Block]:
         qs = OrgUnit.objects.visible_to(self.actor)
         if self.prefix:
             qs = qs.filter(path__startswith=self.prefix)
-        yield from _fetch(qs.order_by("code").values_list(
-                "code", "name", "parent__code", "kind", "valid_from", "valid_to", "successor__code"))
+        yield from _fetch(qs.annotate(x_from=_day("valid_from"), x_to=_day("valid_to")).order_by("code").values_list(
+                "code", "name", "parent__code", "kind", "x_from", "x_to", "successor__code"))
 
-    def positions(self) -> Iterator[list[Any]]:
+    def positions(self) -> Iterator[Block]:
         yield from _fetch(Position.objects.order_by("code").values_list("code", "name", "kind"))
 
     def _people(self) -> Any:
@@ -101,31 +112,29 @@ class Scope:
             qs = qs.filter(unit__path__startswith=self.prefix)
         return qs
 
-    def people(self) -> Iterator[list[Any]]:
-        rows = self._people().order_by("code").values_list(
-            "code", "full_name", "birth_date", "gender", "category", "unit__code", "position__code",
-            "management_tier", "rank_code", "party_member", "ethnicity", "national_id", "email", "phone",
-            "joined_on", "left_on")
-        sensitive = self.sensitive
-        for row in _fetch(rows):
-            out = list(row)
-            out[9] = "Y" if out[9] else "N"  # party member (1/0 from SQLite, a bool from PostgreSQL)
-            if not sensitive:
-                out[11] = ""  # national ID: not for roles that may not see it
-            yield out
+    def people(self) -> Iterator[Block]:
+        qs = self._people().annotate(
+            x_birth=_day("birth_date"), x_joined=_day("joined_on"), x_left=_day("left_on"),
+            x_party=Case(When(party_member=True, then=Value("Y")), default=Value("N"), output_field=CharField()),
+            # National ID: not for roles that may not see it.
+            x_id=F("national_id") if self.sensitive else Value("", output_field=CharField()),
+        )
+        yield from _fetch(qs.order_by("code").values_list(
+            "code", "full_name", "x_birth", "gender", "category", "unit__code", "position__code",
+            "management_tier", "rank_code", "x_party", "ethnicity", "x_id", "email", "phone",
+            "x_joined", "x_left"))
 
-    def credentials(self) -> Iterator[list[Any]]:
+    def credentials(self) -> Iterator[Block]:
         person_ids = list(self._people().order_by("code").values_list("id", flat=True))
+        base = Credential.objects.visible_to(self.actor).annotate(x_issued=_day("issued_on"))
         for start in range(0, len(person_ids), BLOCK * 10):
             block = person_ids[start:start + BLOCK * 10]
-            rows = list(_fetch(Credential.objects.visible_to(self.actor).filter(person_id__in=block).values_list(
-                "person__code", "dimension", "level", "language", "field", "issued_on", "issuer",
-                "certificate_no")))
-            # issued_on: ISO text or a date, either sorts chronologically.
-            rows.sort(key=lambda r: (r[0], r[1], r[2], r[5]))
-            yield from rows
+            yield from _fetch(base.filter(person_id__in=block).order_by(
+                "person__code", "dimension", "level", "issued_on").values_list(
+                "person__code", "dimension", "level", "language", "field", "x_issued", "issuer",
+                "certificate_no"))
 
-    def programmes(self) -> Iterator[list[Any]]:
+    def programmes(self) -> Iterator[Block]:
         yield from _fetch(Programme.objects.order_by("code").values_list(
                 "code", "name", "kind", "grants_dimension", "grants_level", "periods", "topics", "description"))
 
@@ -136,33 +145,31 @@ class Scope:
             qs = qs.filter(Q(organizer_unit__path__startswith=self.prefix) | Q(pk__in=attended))
         return qs
 
-    def classes(self) -> Iterator[list[Any]]:
-        yield from _fetch(self._classes().order_by("code").values_list(
+    def classes(self) -> Iterator[Block]:
+        yield from _fetch(self._classes().annotate(x_start=_day("start_date"), x_end=_day("end_date")).order_by(
+                "code").values_list(
                 "code", "programme__code", "name", "organizer_unit__code", "institution__name", "partner__name",
-                "country", "start_date", "end_date", "capacity", "cost_vnd", "mode"))
+                "country", "x_start", "x_end", "capacity", "cost_vnd", "mode"))
 
-    def enrolments(self) -> Iterator[list[Any]]:
-        classes = list(self._classes().order_by("code").values_list("id", "code"))
+    def enrolments(self) -> Iterator[Block]:
+        class_ids = list(self._classes().order_by("code").values_list("id", flat=True))
         base = Enrolment.objects.visible_to(self.actor)
-        score_text = _score_text
         if self.prefix:
             base = base.filter(person__unit__path__startswith=self.prefix)
-        for start in range(0, len(classes), BLOCK):
-            block = classes[start:start + BLOCK]
-            codes = dict(block)
-            rows = list(_fetch(base.filter(training_class_id__in=list(codes)).values_list(
-                "training_class_id", "person__code", "status", "score", "completed_on", "certificate_no")))
-            rows.sort(key=lambda r: (codes[r[0]], r[1]))
-            for cid, person, status, score, completed_on, certificate_no in rows:
-                yield (codes[cid], person, status, score_text(score), completed_on, certificate_no)
+        base = base.annotate(x_score=_score("score"), x_done=_day("completed_on"))
+        # Blocks of classes (in code order): the database sorts one block's enrolments at a time
+        # rather than all of them at once.
+        for start in range(0, len(class_ids), BLOCK):
+            yield from _fetch(base.filter(training_class_id__in=class_ids[start:start + BLOCK]).order_by(
+                "training_class__code", "person__code").values_list(
+                "training_class__code", "person__code", "status", "x_score", "x_done", "certificate_no"))
 
-    def standards(self) -> Iterator[list[Any]]:
+    def standards(self) -> Iterator[Block]:
         """The standards engine's own export of its rows (the same columns it imports)."""
         from cadretrain.standards.selectors import standard_rows_export
 
         keys = schema.SHEET_BY_NAME["standards"].keys
-        for row in standard_rows_export():
-            yield [row.get(k) for k in keys]
+        yield [tuple(row.get(k) for k in keys) for row in standard_rows_export()]
 
 
 def _scope(actor: Actor, unit_code: str | None) -> Scope:
@@ -176,8 +183,8 @@ def _scope(actor: Actor, unit_code: str | None) -> Scope:
     return Scope(actor, unit)
 
 
-def export_sheets(actor: Actor, unit_code: str | None = None) -> Iterator[tuple[str, list[str], Iterator[list[Any]]]]:
-    """(sheet, column keys, rows) for every sheet, in spec order."""
+def export_sheets(actor: Actor, unit_code: str | None = None) -> Iterator[tuple[str, list[str], Iterator[Block]]]:
+    """(sheet, column keys, blocks of rows) for every sheet, in spec order."""
     scope = _scope(actor, unit_code)
     for spec in schema.SHEETS:
         yield spec.name, list(spec.keys), getattr(scope, spec.name)()
@@ -207,29 +214,30 @@ def write_workbook(path: str | Path, *, actor: Actor, unit_code: str | None = No
     return counts
 
 
-def _write_csv(raw: Any, header: list[str], rows: Iterator[list[Any]]) -> int:
+def _write_csv(raw: Any, header: list[str], blocks: Iterator[Block]) -> int:
     text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
     writer.writerow(header)
     n = 0
-    for row in rows:
-        # csv writes None as an empty cell, dates as ISO and Decimals as "8.50": no conversion.
-        writer.writerow(row)
-        n += 1
+    for block in blocks:
+        # csv writes None as an empty cell and everything else as its text: the rows come ready.
+        writer.writerows(block)
+        n += len(block)
     text.flush()
     text.detach()
     return n
 
 
-def _write_xlsx(target: Path, sheets: Iterator[tuple[str, list[str], Iterator[list[Any]]]]) -> dict[str, int]:
+def _write_xlsx(target: Path, sheets: Iterator[tuple[str, list[str], Iterator[Block]]]) -> dict[str, int]:
     from cadretrain.interchange.xlsx import XlsxWriter
 
     counts = {}
     with XlsxWriter(target) as book:
-        for name, header, rows in sheets:
+        for name, header, blocks in sheets:
             try:
                 kinds = [schema.SHEET_BY_NAME[name].column(key).kind for key in header]
-                counts[name] = book.sheet(name, header, rows, max_rows=XLSX_MAX_ROWS, kinds=kinds)
+                counts[name] = book.sheet(name, header, chain.from_iterable(blocks), max_rows=XLSX_MAX_ROWS,
+                                          kinds=kinds)
             except OverflowError:
                 raise DomainError("xlsx_too_many_rows", sheet=name, rows=f"> {XLSX_MAX_ROWS:,}") from None
     return counts
