@@ -138,7 +138,7 @@ def mission_detail(request: HttpRequest, code: str) -> HttpResponse:
         "m": mission, "participants": selectors.mission_participants(actor=actor, mission=mission),
         "can_manage": can_manage,
         "can_record": actor.can(Action.MANAGE_PEOPLE) and actor.role in MANAGERS,
-        "transitions": [(s, MissionStatus(s).label) for s in services.MISSION_TRANSITIONS[mission.status]],
+        "transitions": [(s, s.label) for s in MissionStatus if s in services.MISSION_TRANSITIONS[mission.status]],
         "outcomes": Outcome.choices, "leave_reasons": LeaveReason.choices, "today": timezone.localdate(),
         **(_form_choices(request) if can_manage else {}),
         "values": _mission_values(mission) if can_manage else {},
