@@ -427,7 +427,7 @@ def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = No
     (appointment + `allowed_months`, the knowledge update's due date, the year's end).
     `class_codes` limits the classes to fill (e.g. the shared class just merged); a code that is
     not an open, visible, future class is refused. Set-based: a fixed number of queries."""
-    from django.db.models import Max
+    from django.db.models import F, Min
 
     from cadretrain.people.models import Assignment, Person
     from cadretrain.plans.models import SeatAllocation
@@ -441,9 +441,11 @@ def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = No
     people_rows = list(Person.objects.visible_to(actor).filter(code__in=list(gaps_by_person))
                        .order_by("code").values("pk", "code", "full_name", "management_tier", "unit__code",
                                                 "unit__path"))
-    appointed = dict(Assignment.objects.filter(person_id__in=[p["pk"] for p in people_rows], valid_from__lte=as_of)
-                     .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=as_of)).order_by()
-                     .values_list("person_id").annotate(since=Max("valid_from")).values_list("person_id", "since"))
+    # Appointed to the post: the earliest assignment to the person's current position (a unit
+    # merger moves people between units without appointing them again).
+    appointed = dict(Assignment.objects.filter(person_id__in=[p["pk"] for p in people_rows], valid_from__lte=as_of,
+                                               position_id=F("person__position_id")).order_by()
+                     .values_list("person_id").annotate(since=Min("valid_from")).values_list("person_id", "since"))
     class_qs = TrainingClass.objects.visible_to(actor).filter(status__in=class_status, start_date__gt=as_of)
     if class_codes is not None:
         class_qs = class_qs.filter(code__in=class_codes)

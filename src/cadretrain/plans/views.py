@@ -198,6 +198,7 @@ def overlaps(request: HttpRequest) -> HttpResponse:
     clusters = selectors.scan_clusters(context["result"])
     years = _int(request.GET.get("years")) or 3
     repeats = selectors.repeat_nominations(actor=actor, years=years)
+    costs = selectors.programme_costs({m.programme_id for c in clusters for m in c.members if m.programme_id})
     defaults = {}
     for n, c in enumerate(clusters, start=1):
         # The shared class falls in the period every merged item planned (a five-day default).
@@ -209,6 +210,8 @@ def overlaps(request: HttpRequest) -> HttpResponse:
             "start": starts, "end": min(ends, starts + dt.timedelta(days=4)) if ends >= starts else starts,
             "programme": next((m.programme_id for m in c.members if m.programme_id), None),
         }
+        per_learner = costs.get(defaults[c.key]["programme"])
+        defaults[c.key]["cost"] = per_learner * sum(u["people"] for u in c.unit_seats) if per_learner else None
     return render(request, "plans/overlaps.html", {
         **context, "clusters": [(c, defaults[c.key]) for c in clusters], "can_merge": actor.is_city_wide,
         "can_scan": actor.is_city_wide or bool(actor.unit_path),
@@ -264,6 +267,7 @@ def overlap_merge(request: HttpRequest) -> HttpResponse:
             actor=actor, year=year, members=p.get("members", ""), code=p.get("code", ""),
             start_date=p.get("start_date"), end_date=p.get("end_date"), programme=programme,
             seats=seats or None, open_for_nominations=p.get("open") == "1",
+            cost_vnd=services.optional_int(p.get("cost_vnd"), "plan_invalid_amount"),
         )
     except DomainError as exc:
         if exc.status == 404:
@@ -345,8 +349,13 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         r["deadline_date"] = dt.date.fromisoformat(deadline) if deadline else None
         r["days_left"] = (r["deadline_date"] - as_of).days if deadline else None
         r["gaps"] = [{**g, "label": _gap_label(g)} for g in r.get("gaps", [])]
+    by_reason: dict[str, int] = {}
+    for r in unplaced_all:
+        by_reason[r["reason"]] = by_reason.get(r["reason"], 0) + 1
     return render(request, "plans/allocation_detail.html", {
         "run": run, "placed": placed, "unplaced": unplaced, "more_unplaced": len(unplaced_all) - len(unplaced),
+        "unplaced_total": len(unplaced_all), "by_reason": sorted(by_reason.items(), key=lambda kv: -kv[1]),
+        "limited_to": run.result.get("params", {}).get("classes") or [],
         "total": len(rows), "as_of": as_of,
         "quality": 100.0 * run.objective / run.bound if run.bound else 100.0,
         "can_accept": actor.can(Action.NOMINATE) and run.accepted_at is None,
