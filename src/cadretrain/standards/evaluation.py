@@ -4,6 +4,7 @@ needs (`cadretrain.domain.standards`) and call it, so the two can never disagree
 
 Public contract (used by reports and plans):
     evaluate_workforce(*, actor, as_of, unit_code=None) -> WorkforceResult
+    evaluate_workforce_cached(...)  the same, reused until the data changes (pages)
     person_gaps(*, actor, person_code, as_of) -> list[GapItem]
 """
 
@@ -276,6 +277,20 @@ def evaluate_workforce(*, actor: Actor, as_of: dt.date, unit_code: str | None = 
     by_unit = _roll_up(units, unit_people, unit_meeting, unit_dims)
     return WorkforceResult(as_of=as_of, people=total, meeting_standards=meeting, gaps=gaps,
                            by_unit=by_unit, root_code=unit_code)
+
+
+def evaluate_workforce_cached(*, actor: Actor, as_of: dt.date, unit_code: str | None = None) -> WorkforceResult:
+    """`evaluate_workforce`, reused across requests until the data changes (core.versions: any
+    committed change to people, credentials, classes, enrolments or standards raises the counter).
+    At L the whole-city pass takes seconds; the gap overview page reads it on every visit.
+    The result is shared: callers must not modify it."""
+    from cadretrain.core import versions
+    from cadretrain.core.scoping import scope_key
+
+    return versions.cached(
+        ("workforce_gaps", scope_key(actor), as_of, unit_code),
+        lambda: evaluate_workforce(actor=actor, as_of=as_of, unit_code=unit_code),
+    )
 
 
 def _roll_up(

@@ -21,7 +21,11 @@ from cadretrain.domain import validation as v
 from cadretrain.domain.access import Action
 from cadretrain.domain.errors import DomainError, NotAllowed
 from cadretrain.standards import selectors
-from cadretrain.standards.evaluation import eligible_for_position, evaluate_workforce, person_report
+from cadretrain.standards.evaluation import (
+    eligible_for_position,
+    evaluate_workforce_cached,
+    person_report,
+)
 from cadretrain.standards.forms import StandardVersionForm
 from cadretrain.standards.services import (
     StandardRowsInvalid,
@@ -46,7 +50,7 @@ def gap_overview(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     as_of = _as_of(request)
     unit_code = (request.GET.get("unit") or "").strip() or None
-    result = evaluate_workforce(actor=actor, as_of=as_of, unit_code=unit_code)
+    result = evaluate_workforce_cached(actor=actor, as_of=as_of, unit_code=unit_code)
     units = result.by_unit
     if unit_code:
         roots = [units[unit_code]]
