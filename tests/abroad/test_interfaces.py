@@ -246,3 +246,20 @@ def test_people_of_the_linked_class_join_the_delegation_in_one_step(world, api_f
     assert refused["code"] == "mission_has_no_class" and lone.pk
     page = client_for("admin").get("/abroad/missions/D-CLASS/").content.decode()
     assert "participants/from-class/" in page
+
+
+def test_commitments_export_is_a_workbook_of_the_visible_people_only(world, client_for, returned):
+    import io
+
+    from openpyxl import load_workbook
+
+    client = client_for("officer_b")
+    response = client.get("/abroad/commitments/?as_of=2026-11-29&commitment=ended&format=xlsx")
+    assert response.status_code == 200 and response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml")
+    assert client_for("officer_b").get("/abroad/commitments/?commitment=running&format=xlsx").status_code == 200
+    sheet = load_workbook(io.BytesIO(client.get("/abroad/commitments/?as_of=2027-06-01&commitment=ended"
+                                                "&format=xlsx").content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=4)]
+    assert [r[0] for r in rows] == ["P-B1"] and rows[0][10] == 41_666_667  # ended 12 Apr 2027, owes
+    assert client_for("learner").get("/abroad/commitments/?format=xlsx").status_code == 404

@@ -312,6 +312,10 @@ def commitments(request: HttpRequest) -> HttpResponse:
     commitment = g.get("commitment") if g.get("commitment") in selectors.COMMITMENT_FILTERS else None
     participants = selectors.participant_list(actor=actor, as_of=as_of, commitment=commitment or "running",
                                               horizon_months=horizon, unit_code=g.get("unit") or None)
+    if g.get("format") == "xlsx":
+        if not actor.can(Action.EXPORT):
+            raise Http404
+        return _commitments_xlsx(participants, as_of)
     return render(request, "abroad/commitments.html", {
         "report": selectors.commitment_report(actor=actor, as_of=as_of, horizon_months=horizon),
         "page": paginate(request, participants),
@@ -320,3 +324,33 @@ def commitments(request: HttpRequest) -> HttpResponse:
         "reimbursement_statuses": ReimbursementStatus.choices, "today": timezone.localdate(),
         "can_record": actor.can(Action.MANAGE_PEOPLE) and actor.role in MANAGERS,
     })
+
+
+def _commitments_xlsx(participants: Any, as_of: Any) -> HttpResponse:
+    """The listed participants with their commitment and any reimbursement, as a workbook."""
+    from cadretrain.reports.exports import table_xlsx
+
+    headers = [_("Mã cán bộ"), _("Họ và tên"), _("Đơn vị"), _("Đoàn"), _("Quốc gia"), _("Ngày về nước"),
+               _("Cam kết (tháng)"), _("Căn cứ cam kết"), _("Hết cam kết"), _("Ngày nghỉ việc, chuyển đi"),
+               _("Số tiền phải bồi hoàn"), _("Trạng thái")]
+    rows = []
+    for p in participants.iterator(chunk_size=2000):
+        r = p.reimbursement if _has_reimbursement(p) else None
+        rows.append([p.person.code, p.person.full_name, p.person.unit.name, p.mission.code, p.mission.country,
+                     p.returned_on, p.commitment_months, p.commitment_basis, p.commitment_ends_on, p.left_on,
+                     r.amount_vnd if r else None, r.get_status_display() if r else ""])
+    title = _("Cam kết thời gian công tác sau đào tạo ở nước ngoài (tính đến %(day)s)") % {
+        "day": as_of.strftime("%d/%m/%Y")}
+    response = HttpResponse(table_xlsx(title, headers, rows),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="cam-ket-cong-tac-{as_of.isoformat()}.xlsx"'
+    return response
+
+
+def _has_reimbursement(p: Any) -> bool:
+    from cadretrain.abroad.models import Reimbursement
+
+    try:
+        return p.reimbursement is not None
+    except Reimbursement.DoesNotExist:
+        return False
