@@ -61,7 +61,7 @@ def reimbursement_out(r: Reimbursement) -> dict[str, Any]:
 
 
 def participant_out(p: Participant) -> dict[str, Any]:
-    reimbursement = p.reimbursement if _has_reimbursement(p) else None
+    reimbursement = p.reimbursement_or_none
     return {"id": p.pk, "mission": p.mission.code, "person": p.person.code, "full_name": p.person.full_name,
             "unit": p.person.unit.code, "is_head": p.is_head, "cost_vnd": p.cost_vnd, "outcome": p.outcome,
             "returned_on": _d(p.returned_on), "training_months": p.training_months,
@@ -69,13 +69,6 @@ def participant_out(p: Participant) -> dict[str, Any]:
             "commitment_ends_on": _d(p.commitment_ends_on), "left_on": _d(p.left_on),
             "left_reason": p.left_reason or None,
             "reimbursement": reimbursement_out(reimbursement) if reimbursement else None}
-
-
-def _has_reimbursement(p: Participant) -> bool:
-    try:
-        return p.reimbursement is not None
-    except Reimbursement.DoesNotExist:
-        return False
 
 
 # --- partners and agreements -------------------------------------------------------------------

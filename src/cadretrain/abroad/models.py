@@ -219,6 +219,13 @@ class Participant(models.Model):
     def __str__(self) -> str:
         return f"{self.person_id} in {self.mission_id}"
 
+    @property
+    def reimbursement_or_none(self) -> Reimbursement | None:
+        try:
+            return self.reimbursement  # type: ignore[no-any-return]
+        except Reimbursement.DoesNotExist:
+            return None
+
 
 class ReimbursementStatus(models.TextChoices):
     OWED = "OWED", _("Phải bồi hoàn")

@@ -335,7 +335,7 @@ def _commitments_xlsx(participants: Any, as_of: Any) -> HttpResponse:
                _("Số tiền phải bồi hoàn"), _("Trạng thái")]
     rows = []
     for p in participants.iterator(chunk_size=2000):
-        r = p.reimbursement if _has_reimbursement(p) else None
+        r = p.reimbursement_or_none
         rows.append([p.person.code, p.person.full_name, p.person.unit.name, p.mission.code, p.mission.country,
                      p.returned_on, p.commitment_months, p.commitment_basis, p.commitment_ends_on, p.left_on,
                      r.amount_vnd if r else None, r.get_status_display() if r else ""])
@@ -345,12 +345,3 @@ def _commitments_xlsx(participants: Any, as_of: Any) -> HttpResponse:
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="cam-ket-cong-tac-{as_of.isoformat()}.xlsx"'
     return response
-
-
-def _has_reimbursement(p: Any) -> bool:
-    from cadretrain.abroad.models import Reimbursement
-
-    try:
-        return p.reimbursement is not None
-    except Reimbursement.DoesNotExist:
-        return False
