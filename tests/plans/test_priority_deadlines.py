@@ -70,6 +70,7 @@ def test_a_shared_class_is_filled_within_the_seats_reserved_for_each_unit(world,
     run = api.post("/api/v1/allocations", {"as_of": "2026-06-01"}, content_type="application/json").json()
     placed = {r["person"]: r["seat_of"] for r in run["rows"] if r["class"]}
     assert sorted(placed.values()) == ["00004", "00008"] and "P-A3" in placed
+    assert {r["person"]: r["reason"] for r in run["rows"]}["P-D1"] == "no_reserved_seat"
     # Two people of ward B in the class: ward B has one seat, so nothing is created.
     bad = api.post(f"/api/v1/allocations/{run['id']}/accept", {"pairs": [["P-B1", "LLCT-26"], ["P-B2", "LLCT-26"]]},
                    content_type="application/json")

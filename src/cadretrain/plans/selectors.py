@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -383,6 +383,8 @@ class AllocationInput:
     params: dict[str, Any]
     # Per person index: the gaps with their deadline and weight (for "why placed / not placed").
     priorities: list[list[dict[str, Any]]]
+    # People a shared class would help but whose unit has no seats reserved in it.
+    no_reserved_seat: set[int] = field(default_factory=set)
 
     def offers_for(self, class_code: str, person: int) -> list[int]:
         """Offer indices of a class a person may take (its shared seats reserved for their unit)."""
@@ -504,6 +506,7 @@ def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = No
     progs = [(c["programme__kind"], c["programme__grants_dimension"], c["programme__grants_level"],
               c["programme__grants_language"]) for c in offer_rows]
     priorities: list[list[dict[str, Any]]] = []
+    no_seat: set[int] = set()
     for i, p in enumerate(people_rows):
         senior = p["management_tier"] in SENIOR_TIERS
         weighted = []
@@ -517,12 +520,15 @@ def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = No
                            for g, d, w in weighted])
         for j, prog in enumerate(progs):
             row = offer_rows[j]
-            if (row["pk"], p["pk"]) in held or (
-                    row["reserved_path"] is not None and not p["unit__path"].startswith(row["reserved_path"])):
+            if (row["pk"], p["pk"]) in held:
                 continue
             value = sum(w for g, _d, w in weighted if _closes(prog, g.dimension, g.required))
-            if value > 0:
-                arcs.append((i, j, value))
+            if value <= 0:
+                continue
+            if row["reserved_path"] is not None and not p["unit__path"].startswith(row["reserved_path"]):
+                no_seat.add(i)  # the class would close a gap, but its seats are the other units'
+                continue
+            arcs.append((i, j, value))
     units = {c.unit for c in candidates}
     staff = dict(Person.objects.visible_to(actor).employed_on(as_of).filter(unit__code__in=units)
                  .values_list("unit__code").annotate(n=Count("pk")).values_list("unit__code", "n"))
@@ -531,7 +537,7 @@ def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = No
     problem = alloc.Problem.from_arcs(candidates, offers, arcs, budget=budget, unit_quota=quota, away_limit=away)
     params = {"as_of": as_of.isoformat(), "unit": unit_code, "budget": budget, "away_share": away_share,
               "unit_quota": unit_quota, "allowed_months": allowed_months, "classes": class_codes}
-    return AllocationInput(problem, people_rows, offer_rows, params, priorities)
+    return AllocationInput(problem, people_rows, offer_rows, params, priorities, no_seat)
 
 
 def allocation_run_get(*, actor: Actor, pk: int) -> Any:

@@ -478,6 +478,11 @@ def _common_ancestor(units: list[OrgUnit]) -> OrgUnit:
 
 # --- allocation -------------------------------------------------------------------------------
 
+# A reason beyond the optimiser's own: a shared class would close the gap, but its seats were
+# split between other units.
+NO_RESERVED_SEAT = "no_reserved_seat"
+
+
 def _priority_summary(gaps: list[dict[str, Any]]) -> dict[str, Any]:
     """The person's most pressing gaps (highest weight, earliest deadline first) for the rows."""
     top = sorted(gaps, key=lambda g: (-g["weight"], g["deadline"] or "9999"))[:2]
@@ -530,7 +535,9 @@ def allocation_propose(*, actor: Actor, as_of: dt.date, unit_code: str | None = 
             "class": offer["code"] if offer else None, "class_name": offer["name"] if offer else None,
             "seat_of": offer["reserved_for"] if offer else None,
             "cost": offer["seat_cost"] if offer else 0, "value": value,
-            "reason": result.reasons.get(i, alloc.NO_ELIGIBLE_CLASS),
+            "reason": NO_RESERVED_SEAT if j is None and i in data.no_reserved_seat
+            and result.reasons.get(i, alloc.NO_ELIGIBLE_CLASS) == alloc.NO_ELIGIBLE_CLASS
+            else result.reasons.get(i, alloc.NO_ELIGIBLE_CLASS),
             **_priority_summary(data.priorities[i]),
         })
     root = Unit.objects.visible_to(actor).filter(code=unit_code).first() if unit_code else None
