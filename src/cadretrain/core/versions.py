@@ -9,7 +9,7 @@ What raises the counter (connected in CoreConfig.ready):
 * every audit event — services audit each write inside their transaction (person and unit
   edits, moves done with `QuerySet.update`, enrolments, imports, standards);
 * `enrolments_changed` / `enrolments_rebuilt` — bulk writers (importer, demo generator);
-* post_save / post_delete of people, units, credentials, programmes, classes, enrolments and
+* post_save / post_delete of people, units, positions, credentials, programmes, classes, enrolments and
   standards — writes made with the ORM outside a service (admin, fixtures).
 The raise happens after commit (a row locked until commit would serialise every writer on
 PostgreSQL); this process's own entries are dropped at once. As a safety net against a writer
@@ -31,14 +31,30 @@ MAX_ENTRIES = 512
 
 _entries: OrderedDict[Hashable, tuple[int, float, Any]] = OrderedDict()
 _lock = threading.Lock()
+# Within one HTTP request the counter is read once (a request's figures come from one reading).
+_request = threading.local()
 
 
 def current(topic: str = TOPIC) -> int:
-    """The counter's committed value (0 before the first change)."""
+    """The counter's committed value (0 before the first change); read once per HTTP request."""
+    memo: dict[str, int] | None = getattr(_request, "memo", None)
+    if memo is not None and topic in memo:
+        return memo[topic]
     with connection.cursor() as cursor:
         cursor.execute("SELECT version FROM core_dataversion WHERE topic = %s", [topic])
         row = cursor.fetchone()
-    return row[0] if row else 0
+    value = row[0] if row else 0
+    if memo is not None:
+        memo[topic] = value
+    return value
+
+
+def _request_started(sender: object, **_: object) -> None:
+    _request.memo = {}
+
+
+def _request_finished(sender: object, **_: object) -> None:
+    _request.memo = None
 
 
 def cached[T](key: Hashable, compute: Callable[[], T], *, topic: str = TOPIC) -> T:
@@ -68,12 +84,17 @@ def cached[T](key: Hashable, compute: Callable[[], T], *, topic: str = TOPIC) ->
 
 
 def forget_local(topic: str = TOPIC) -> None:
+    memo = getattr(_request, "memo", None)
+    if memo:
+        memo.pop(topic, None)
     with _lock:
         for key in [k for k in _entries if k[0] == topic]:
             del _entries[key]
 
 
 def _raise_committed(topic: str) -> None:
+    if getattr(_request, "memo", None):
+        _request.memo.pop(topic, None)
     with connection.cursor() as cursor:
         cursor.execute("UPDATE core_dataversion SET version = version + 1 WHERE topic = %s", [topic])
         if cursor.rowcount:
@@ -107,18 +128,21 @@ def _on_change(sender: object, **_: object) -> None:
 
 
 def connect() -> None:
+    from django.core.signals import request_finished, request_started
     from django.db.models.signals import post_delete, post_save
 
     from cadretrain.catalogue.models import Programme
     from cadretrain.core.models import AuditEvent
-    from cadretrain.org.models import OrgUnit
+    from cadretrain.org.models import OrgUnit, Position
     from cadretrain.people.models import Credential, Person
     from cadretrain.standards.models import Requirement, Standard
     from cadretrain.training.models import Enrolment, TrainingClass
     from cadretrain.training.signals import enrolments_changed, enrolments_rebuilt
 
+    request_started.connect(_request_started, dispatch_uid="versions_request_started")
+    request_finished.connect(_request_finished, dispatch_uid="versions_request_finished")
     post_save.connect(_on_change, sender=AuditEvent, dispatch_uid="versions_audit")
-    for model in (Person, OrgUnit, Credential, Standard, Requirement, Programme, TrainingClass, Enrolment):
+    for model in (Person, OrgUnit, Position, Credential, Standard, Requirement, Programme, TrainingClass, Enrolment):
         post_save.connect(_on_change, sender=model, dispatch_uid=f"versions_save_{model.__name__}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"versions_delete_{model.__name__}")
     enrolments_changed.connect(_on_change, dispatch_uid="versions_enrolments")

@@ -53,13 +53,14 @@ def list_people(
     """People the caller may see, optionally within a unit's subtree (`unit` = unit code);
     `q` matches name or code ignoring case and diacritics ("nguyen van" finds "Nguyễn Văn")."""
     actor = actor_of(request)
-    qs = selectors.person_list(
-        actor=actor, unit_code=unit or None, q=q or None, category=category or None,
-        include_left=include_left,
-    )
-    key = ("people_count", scope_key(actor), unit, q, category, include_left, timezone.localdate())
-    return Rows(count=lambda: versions.cached(key, qs.count),
-                fetch=lambda offset, limit: selectors.person_page(qs, offset, limit, actor=actor))
+    key = ("people", scope_key(actor), unit, q, category, include_left, timezone.localdate())
+
+    def build() -> Any:
+        return selectors.person_list(actor=actor, unit_code=unit or None, q=q or None,
+                                     category=category or None, include_left=include_left)
+
+    return Rows(count=lambda: versions.cached(("count", key), lambda: build().count()),
+                fetch=lambda offset, limit: selectors.person_page(build, offset, limit, actor=actor, key=key))
 
 
 @router.get("/people/{code}", response={200: PersonOut, 401: ErrorOut, 404: ErrorOut},
