@@ -150,3 +150,31 @@ def test_overlap_page_query_count_does_not_grow_with_clusters(world, client_for,
         assert admin.get("/plans/overlaps/?year=2026").status_code == 200
     status = admin.get("/plans/overlaps/status/?year=2026", headers={"HX-Request": "true"})
     assert status.status_code == 200 and status["HX-Refresh"] == "true"
+
+
+def test_while_a_scan_runs_the_page_shows_its_progress_and_polls(world, client_for):
+    _two_wards_same_course(world)
+    job = JobRun.objects.create(kind=services.OVERLAP_JOB, owner=world.users["admin"], status=JobRun.Status.RUNNING,
+                                done=40, total=100)
+    OverlapScan.objects.create(year=2026, scope_path="", job=job, requested_by="admin", running=True)
+    admin = client_for("admin")
+    page = admin.get("/plans/overlaps/?year=2026").content.decode()
+    assert "Đang phân tích" in page and 'value="40"' in page and 'hx-trigger="every 1s"' in page
+    assert "Phân tích lại" not in page  # no second scan offered while one runs
+    status = admin.get("/plans/overlaps/status/?year=2026", headers={"HX-Request": "true"})
+    assert "HX-Refresh" not in status and 'value="40"' in status.content.decode()
+
+
+def test_api_merge_acts_on_the_listed_members_and_a_ward_may_not_merge(world, api_for):
+    prog = _two_wards_same_course(world)
+    doc = api_for("admin").get("/api/v1/overlaps?year=2026").json()
+    assert doc["computed_at"] and doc["stale"] is False
+    body = {"year": 2026, "members": doc["items"][0]["key"], "code": "CDS-API", "start_date": "2026-05-04",
+            "end_date": "2026-05-08", "programme": prog.code, "seats": {"00004": 2}, "open": True}
+    refused = api_for("officer_a").post("/api/v1/overlaps/merge", body, content_type="application/json")
+    assert refused.status_code in (403, 404) and not TrainingClass.objects.filter(code="CDS-API").exists()
+    done = api_for("admin").post("/api/v1/overlaps/merge", body, content_type="application/json")
+    assert done.status_code == 201 and done.json() == {"class": "CDS-API", "capacity": 8, "status": "OPEN"}
+    again = api_for("admin").post("/api/v1/overlaps/merge", {**body, "code": "CDS-API-2"},
+                                  content_type="application/json")
+    assert again.status_code == 409 and again.json()["code"] == "overlap_already_merged"
