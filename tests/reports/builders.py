@@ -180,3 +180,27 @@ def cube_tables() -> tuple[dict, dict]:
     }
     learners = {(r.unit_id, r.year, r.series): r.learners for r in LearnerCell.objects.all()}
     return cells, learners
+
+
+def oracle_person_cells() -> dict[tuple, tuple]:
+    """PersonCell recomputed in Python: each person's enrolments per year × programme × abroad."""
+    out: dict[tuple, list[int]] = {}
+    slot = {"NOMINATED": 1, "ENROLLED": 2, "COMPLETED": 3, "FAILED": 4, "WITHDRAWN": 5}
+    for r in raw_rows():
+        key = (r["person_id"], r["training_class__start_date"].year, r["training_class__programme_id"],
+               r["training_class__country"] != "VN")
+        v = out.setdefault(key, [0] * 7)
+        v[slot[r["status"]]] += 1
+        if r["status"] != "WITHDRAWN":
+            v[0] += 1
+        if r["status"] == "COMPLETED":
+            v[6] += r["training_class__programme__periods"]
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def person_cells() -> dict[tuple, tuple]:
+    from cadretrain.reports.models import PersonCell
+
+    sums = ["enrolments", "nominated", "enrolled", "completed", "failed", "withdrawn", "periods"]
+    return {(r["person_id"], r["year"], r["programme_id"], bool(r["abroad"])): tuple(r[f] for f in sums)
+            for r in PersonCell.objects.values("person_id", "year", "programme_id", "abroad", *sums)}

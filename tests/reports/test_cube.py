@@ -12,7 +12,16 @@ from cadretrain.people.services import person_transfer
 from cadretrain.reports.summaries import rebuild_cube
 from cadretrain.training.models import Enrolment
 from cadretrain.training.signals import enrolments_changed, enrolments_rebuilt
-from tests.reports.builders import cube_tables, enrol, make_class, oracle_cube, random_dataset
+from tests.reports.builders import (
+    STATUSES,
+    cube_tables,
+    enrol,
+    make_class,
+    oracle_cube,
+    oracle_person_cells,
+    person_cells,
+    random_dataset,
+)
 from tests.world import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +32,7 @@ def assert_cube_matches_raw() -> None:
     want_cells, want_learners = oracle_cube()
     assert cells == want_cells
     assert learners == want_learners
+    assert person_cells() == oracle_person_cells()
 
 
 def test_cube_follows_enrolments_written_directly_with_the_signal(world):
@@ -103,3 +113,62 @@ def test_full_rebuild_counts_learners_when_series_span_several_mask_words(world,
     assert_cube_matches_raw()
     series = {k[2] for k in cube_tables()[1]}
     assert len(series) > 2 * summaries.BITS
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_single_enrolment_changes_move_the_cube_by_difference_and_equal_a_rebuild(world, seed, monkeypatch):
+    # One signal per enrolment created, re-statused or deleted (as the enrolment services send):
+    # the refresh moves the cells by the person's difference instead of recomputing units.
+    from cadretrain.reports import summaries
+
+    rng = random.Random(seed)
+    ds = random_dataset(world, rng, extra_people=10, classes=10)
+    recomputed = []
+    real = summaries._refresh_units
+    monkeypatch.setattr(summaries, "_refresh_units", lambda *a: (recomputed.append(a), real(*a)))
+    for step in range(40):
+        enrolments = list(Enrolment.objects.all())
+        op = rng.choice(["create", "status", "status", "delete"])
+        if op == "create":
+            tc, person = rng.choice(ds.classes), rng.choice(ds.people)
+            if Enrolment.objects.filter(training_class=tc, person=person).exists():
+                continue
+            e = Enrolment.objects.create(training_class=tc, person=person, status=rng.choice(STATUSES),
+                                         completed_on=tc.end_date)
+            Enrolment.objects.filter(pk=e.pk).exclude(status="COMPLETED").update(completed_on=None)
+        elif op == "status":
+            e = rng.choice(enrolments)
+            status = rng.choice(STATUSES)
+            Enrolment.objects.filter(pk=e.pk).update(
+                status=status, completed_on=dt.date(2024, 6, 1) if status == "COMPLETED" else None)
+        else:
+            e = rng.choice(enrolments)
+            e.delete()
+        enrolments_changed.send(sender=Enrolment, person_ids={e.person_id}, class_ids={e.training_class_id})
+        assert_cube_matches_raw(), (step, op)
+    assert not recomputed  # every change took the difference path
+    before = cube_tables()
+    rebuild_cube()
+    assert cube_tables() == before
+
+
+def test_single_enrolment_refresh_recomputes_when_more_than_the_enrolment_changed(world, monkeypatch):
+    # Two enrolments of one person changed before one signal for one of them (a contract breach
+    # the difference path detects from the person's other cells): it falls back to recomputing.
+    from cadretrain.reports import summaries
+
+    ds = random_dataset(world, random.Random(8), extra_people=6, classes=6)
+    person = ds.people[0]
+    recomputed = []
+    real = summaries._refresh_units
+    monkeypatch.setattr(summaries, "_refresh_units", lambda *a: (recomputed.append(a), real(*a)))
+    progs = list(ds.programmes.values())
+    first = make_class("X-1", progs[0], world.city, dt.date(2024, 3, 1))
+    second = make_class("X-2", progs[1], world.city, dt.date(2024, 4, 1))
+    Enrolment.objects.create(training_class=first, person=person, status="ENROLLED")
+    Enrolment.objects.create(training_class=second, person=person, status="ENROLLED")
+    recomputed.clear()  # (creating the classes refreshed them)
+    enrolments_changed.send(sender=Enrolment, person_ids={person.pk}, class_ids={first.pk})
+    assert recomputed
+    enrolments_changed.send(sender=Enrolment, person_ids={person.pk}, class_ids={second.pk})
+    assert_cube_matches_raw()

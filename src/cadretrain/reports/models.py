@@ -36,6 +36,9 @@ class SummaryCell(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["unit", "year", "programme", "abroad"], name="summarycell_key"),
+            # NULLs are distinct in the key above: city rows get their own (the refresh upserts them).
+            models.UniqueConstraint(fields=["year", "programme", "abroad"], condition=models.Q(unit__isnull=True),
+                                    name="summarycell_city_key"),
         ]
         indexes = [models.Index(fields=["year", "unit"])]
 
@@ -55,7 +58,11 @@ class LearnerCell(models.Model):
     learners = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["unit", "year", "series"], name="learnercell_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year", "series"], name="learnercell_key"),
+            models.UniqueConstraint(fields=["year", "series"], condition=models.Q(unit__isnull=True),
+                                    name="learnercell_city_key"),
+        ]
         indexes = [models.Index(fields=["year", "unit"])]
 
     def __str__(self) -> str:
@@ -75,15 +82,45 @@ class CubePerson(models.Model):
 
 
 class CubeClass(models.Model):
-    """The year under which a class is filed in the cube: when a class moves to another year the
-    refresh recomputes the old year too."""
+    """The city cell (year, programme, abroad) under which a class is counted in the cube: when a
+    class moves to another year the refresh recomputes the old year too, and the city rows' class
+    counts move by one from the filed cell to the current one."""
 
     training_class = models.OneToOneField("training.TrainingClass", primary_key=True,
                                           on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()
+    # No constraint or index: a filing, read by class only (NULL on rows filed before it existed).
+    programme = models.ForeignKey("catalogue.Programme", null=True, on_delete=models.DO_NOTHING,
+                                  db_constraint=False, db_index=False, related_name="+")
+    abroad = models.BooleanField(null=True)
 
     def __str__(self) -> str:
         return f"{self.training_class_id}:{self.year}"
+
+
+class PersonCell(models.Model):
+    """One person's enrolments in one year × programme × Viet Nam/abroad, by status: what the
+    person contributes to their unit's SummaryCell. A single enrolment's refresh compares these
+    rows before and after the change and moves the unit and city rows by the difference, without
+    re-reading the unit's other people. No foreign-key constraints (written in bulk by the rebuild)."""
+
+    pk = models.CompositePrimaryKey("person", "year", "programme", "abroad")
+    person = models.ForeignKey("people.Person", on_delete=models.DO_NOTHING, db_constraint=False,
+                               db_index=False, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    programme = models.ForeignKey("catalogue.Programme", on_delete=models.DO_NOTHING, db_constraint=False,
+                                  db_index=False, related_name="+")
+    abroad = models.BooleanField()
+    enrolments = models.PositiveIntegerField(default=0)  # not WITHDRAWN
+    nominated = models.PositiveIntegerField(default=0)
+    enrolled = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    periods = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.person_id}/{self.year}/{self.programme_id}/{'abroad' if self.abroad else 'VN'}"
 
 
 class DashboardCache(models.Model):

@@ -94,32 +94,42 @@ FROM_RAW = """
 """
 
 
-def _insert_unit_cells(cursor, where: str, params: list[object]) -> None:  # type: ignore[no-untyped-def]
-    year, abroad = year_sql(), _abroad_sql()
-    cursor.execute(
-        f"""INSERT INTO reports_summarycell ({CELL_COLUMNS})
-        SELECT pe.unit_id, {year}, c.programme_id, {abroad}, {STATUS_SUMS}
-        {FROM_RAW} WHERE {where}
-        GROUP BY pe.unit_id, {year}, c.programme_id, {abroad}""",
-        params,
-    )
-    # Each non-withdrawn enrolment counts once in its kind's series, once in ALL, abroad once in
-    # ABROAD, and once in its summary row (kind and level): a four-row constant table multiplies
-    # the rows in a single scan.
-    cursor.execute(
-        f"""INSERT INTO reports_learnercell (unit_id, year, series, learners)
-        SELECT unit_id, year, series, COUNT(DISTINCT person_id) FROM (
-            SELECT pe.unit_id AS unit_id, {year} AS year, e.person_id AS person_id,
-                   CASE s.k WHEN 1 THEN {SERIES_SQL} WHEN 2 THEN 'ALL'
-                        WHEN 3 THEN CASE WHEN {abroad} THEN 'ABROAD' END
-                        ELSE {KEY_SQL} END AS series
-            {FROM_RAW}
-            CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) s
-            WHERE e.status <> 'WITHDRAWN' AND {where}
-        ) x WHERE series IS NOT NULL
-        GROUP BY unit_id, year, series""",
-        params,
-    )
+SUMS = ("classes", "learners", "enrolments", "nominated", "enrolled", "completed", "failed", "withdrawn",
+        "periods")
+_ZEROS = (0,) * len(SUMS)
+
+Cells = dict[tuple[int, int, int, bool], tuple[int, ...]]
+Learners = dict[tuple[int, int, str], int]
+
+
+Filing = tuple[int, int, bool]  # (year, programme, abroad) of a class in the cube
+
+
+def _enrolments_by_person(cursor) -> str:  # type: ignore[no-untyped-def]
+    """FROM item for reading all enrolments in person order with their status and class.
+
+    Without statistics SQLite prefers the narrower (person, class) index and then fetches every
+    table row for the status (random reads, ~8x slower at 3M enrolments): name a covering index
+    when one exists."""
+    if connection.vendor != "sqlite":
+        return "training_enrolment e"
+    constraints = connection.introspection.get_constraints(cursor, "training_enrolment")
+    for name, info in sorted(constraints.items()):
+        columns = info.get("columns") or []
+        if (info.get("index") and columns[:1] == ["person_id"]
+                and {"status", "training_class_id"} <= set(columns)):
+            return f'training_enrolment e INDEXED BY "{name}"'
+    return "training_enrolment e"
+
+
+# --- full rebuild --------------------------------------------------------------------------------
+#
+# The full rebuild reads 10^6–10^7 enrolments, so it is set-based in stages over temporary tables
+# instead of reusing the per-(unit, year) refresh: per-row expressions (the year of a date, the
+# series CASE) are computed once per class, not once per enrolment (×4 for the series), and the
+# distinct counts are taken over the pre-aggregated (person, year, programme, abroad) rows, which
+# are kept (PersonCell). A one-pass Python rebuild computing every table from one read of the
+# enrolments was measured too: ~2x slower at L (3M rows, ~10 µs of Python per row).
 
 
 def _refresh_city_rows(cursor, years: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
@@ -151,14 +161,6 @@ def _refresh_city_rows(cursor, years: Sequence[int]) -> None:  # type: ignore[no
     )
 
 
-# --- full rebuild --------------------------------------------------------------------------------
-#
-# The full rebuild reads 10^6–10^7 enrolments, so it is set-based in stages over temporary tables
-# instead of reusing the per-(unit, year) INSERT…SELECT: per-row expressions (the year of a date,
-# the series CASE) are computed once per class, not once per enrolment (×4 for the series), and
-# the distinct counts are taken over pre-aggregated (person, year, programme, abroad) rows.
-
-
 def _temp_table(cursor, name: str, columns: str, *, key: str) -> None:  # type: ignore[no-untyped-def]
     cursor.execute(f"DROP TABLE IF EXISTS {name}", [])
     if connection.vendor == "sqlite":
@@ -169,24 +171,7 @@ def _temp_table(cursor, name: str, columns: str, *, key: str) -> None:  # type: 
 
 
 BITS = 60  # series flags per 64-bit mask word
-REBUILD_TEMPS = ("cube_cls", "cube_ser", "cube_pg", "cube_ucl", "cube_flags", "cube_uy", "cube_bits")
-
-
-def _enrolments_by_person(cursor) -> str:  # type: ignore[no-untyped-def]
-    """FROM item for reading all enrolments in person order with their status and class.
-
-    Without statistics SQLite prefers the narrower (person, class) index and then fetches every
-    table row for the status (random reads, ~8x slower at 3M enrolments): name a covering index
-    when one exists."""
-    if connection.vendor != "sqlite":
-        return "training_enrolment e"
-    constraints = connection.introspection.get_constraints(cursor, "training_enrolment")
-    for name, info in sorted(constraints.items()):
-        columns = info.get("columns") or []
-        if (info.get("index") and columns[:1] == ["person_id"]
-                and {"status", "training_class_id"} <= set(columns)):
-            return f'training_enrolment e INDEXED BY "{name}"'
-    return "training_enrolment e"
+REBUILD_TEMPS = ("cube_cls", "cube_ser", "cube_ucl", "cube_flags", "cube_uy", "cube_bits")
 
 
 class _BitOr:
@@ -208,7 +193,7 @@ def _rebuild_learner_rows(cursor) -> None:  # type: ignore[no-untyped-def]
     A person counts once per (year, series) however many programmes of the series they attended.
     Rather than expanding every row into its ~3 series and sorting ~3x the rows for DISTINCT, each
     (programme, abroad) gets the bit set of its series (60 bits per word); the rows of a
-    (person, year), adjacent in cube_pg's key order, are OR-ed without a sort, people are counted
+    (person, year), adjacent in PersonCell's key order, are OR-ed without a sort, people are counted
     per (unit, year, bit set) — a person has one unit, so the counts are distinct learners — and
     each series sums the counts of the bit sets that contain it."""
     cursor.execute("SELECT DISTINCT series FROM cube_ser ORDER BY series", [])
@@ -238,7 +223,7 @@ def _rebuild_learner_rows(cursor) -> None:  # type: ignore[no-untyped-def]
         SELECT pe.unit_id, y.year, {", ".join(f"y.{m}" for m in masks)}, COUNT(*)
         FROM (SELECT g.person_id AS person_id, g.year AS year,
                      {", ".join(f"BIT_OR(f.{m}) AS {m}" for m in masks)}
-              FROM cube_pg g JOIN cube_flags f ON f.programme_id = g.programme_id AND f.abroad = g.abroad
+              FROM reports_personcell g JOIN cube_flags f ON f.programme_id = g.programme_id AND f.abroad = g.abroad
               WHERE g.enrolments > 0
               GROUP BY g.person_id, g.year) y
         JOIN people_person pe ON pe.id = y.person_id
@@ -289,14 +274,10 @@ def _rebuild_unit_rows(cursor) -> None:  # type: ignore[no-untyped-def]
         ) x WHERE series IS NOT NULL""",
         [],
     )
-    # One row per person × year × programme × abroad: the status counts of their enrolments.
-    _temp_table(cursor, "cube_pg", "person_id BIGINT NOT NULL, year INTEGER NOT NULL, programme_id BIGINT NOT NULL, "
-                "abroad BOOLEAN NOT NULL, enrolments INTEGER NOT NULL, nominated INTEGER NOT NULL, "
-                "enrolled INTEGER NOT NULL, completed INTEGER NOT NULL, failed INTEGER NOT NULL, "
-                "withdrawn INTEGER NOT NULL, periods INTEGER NOT NULL",
-                key="person_id, year, programme_id, abroad")
+    # One row per person × year × programme × abroad: the status counts of their enrolments (kept
+    # as PersonCell for the single-enrolment refresh; written in key order, so append-only).
     cursor.execute(
-        f"""INSERT INTO cube_pg (person_id, year, programme_id, abroad, enrolments, nominated, enrolled,
+        f"""INSERT INTO reports_personcell (person_id, year, programme_id, abroad, enrolments, nominated, enrolled,
                                 completed, failed, withdrawn, periods)
         SELECT e.person_id, k.year, k.programme_id, k.abroad,
                SUM(CASE WHEN e.status <> 'WITHDRAWN' THEN 1 ELSE 0 END),
@@ -332,7 +313,7 @@ def _rebuild_unit_rows(cursor) -> None:  # type: ignore[no-untyped-def]
                      SUM(g.enrolments) AS enrolments, SUM(g.nominated) AS nominated, SUM(g.enrolled) AS enrolled,
                      SUM(g.completed) AS completed, SUM(g.failed) AS failed, SUM(g.withdrawn) AS withdrawn,
                      SUM(g.periods) AS periods
-              FROM cube_pg g JOIN people_person pe ON pe.id = g.person_id
+              FROM reports_personcell g JOIN people_person pe ON pe.id = g.person_id
               GROUP BY pe.unit_id, g.year, g.programme_id, g.abroad) s
         LEFT JOIN cube_ucl u ON u.unit_id = s.unit_id AND u.year = s.year AND u.programme_id = s.programme_id
                              AND u.abroad = s.abroad""",
@@ -347,8 +328,17 @@ def _rebuild_unit_rows(cursor) -> None:  # type: ignore[no-untyped-def]
 def rebuild_cube() -> None:
     """Recompute the whole cube from the raw enrolments (after bulk loads)."""
     with connection.cursor() as cursor:
-        for table in ("reports_summarycell", "reports_learnercell", "reports_cubeperson", "reports_cubeclass"):
-            cursor.execute(f"DELETE FROM {table}", [])
+        tables = ("reports_summarycell", "reports_learnercell", "reports_cubeperson", "reports_cubeclass",
+                  "reports_personcell")
+        if connection.vendor == "postgresql":
+            # TRUNCATE refuses tables with pending deferred FK checks: run them now, then defer
+            # again (Django's FKs are DEFERRABLE INITIALLY DEFERRED).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE", [])
+            cursor.execute(f"TRUNCATE {', '.join(tables)}", [])
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED", [])
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}", [])
         _rebuild_unit_rows(cursor)
         cursor.execute(
             "INSERT INTO reports_cubeperson (person_id, unit_id) SELECT pe.id, pe.unit_id FROM people_person pe "
@@ -356,8 +346,8 @@ def rebuild_cube() -> None:
             [],
         )
         cursor.execute(
-            f"INSERT INTO reports_cubeclass (training_class_id, year) SELECT c.id, {year_sql()} "
-            "FROM training_trainingclass c",
+            f"INSERT INTO reports_cubeclass (training_class_id, year, programme_id, abroad) "
+            f"SELECT c.id, {year_sql()}, c.programme_id, {_abroad_sql()} FROM training_trainingclass c",
             [],
         )
         cursor.execute(f"SELECT DISTINCT {year_sql()} FROM training_trainingclass c", [])
@@ -366,99 +356,429 @@ def rebuild_cube() -> None:
             _refresh_city_rows(cursor, years)
 
 
-def _fetch_pairs(cursor, sql: str, params: list[object]) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
-    cursor.execute(sql, params)
-    return [(int(a), int(b)) for a, b in cursor.fetchall() if a is not None and b is not None]
+
+STATUS_SLOT = {"NOMINATED": 1, "ENROLLED": 2, "COMPLETED": 3, "FAILED": 4, "WITHDRAWN": 5}
+PERSON_SUMS = ("enrolments", "nominated", "enrolled", "completed", "failed", "withdrawn", "periods")
+PERSON_COLUMNS = ("person_id", "year", "programme_id", "abroad", *PERSON_SUMS)
+LLCT_HIGH = ("CAO_CAP", "CU_NHAN", "CAO_CAP_LLCT_HANH_CHINH")
+
+
+def series_of(kind: str | None, level: str | None, abroad: bool) -> tuple[str, ...]:
+    """The learner series a counted enrolment in this programme counts in (SERIES_SQL, 'ALL',
+    'ABROAD', KEY_SQL in Python; NULL parts drop a series as they do in SQL)."""
+    if kind == "POLITICAL_THEORY" and level in LLCT_HIGH:
+        first: str | None = "LLCT_CAO_CAP"
+    elif kind == "POLITICAL_THEORY" and level == "TRUNG_CAP":
+        first = "LLCT_TRUNG_CAP"
+    else:
+        first = kind
+    out = [first, "ALL", "ABROAD" if abroad else None,
+           f"K:{kind}:{level}" if kind is not None and level is not None else None]
+    return tuple(s for s in out if s is not None)
+
+
+def _classes(cursor, where: str = "", params: Sequence[object] = ()) -> dict[int, tuple[Filing, int, tuple[str, ...]]]:  # type: ignore[no-untyped-def]
+    """Class id -> (filing (year, programme, abroad), periods of the programme, learner series)."""
+    cursor.execute(
+        f"""SELECT c.id, {year_sql()}, c.programme_id, {_abroad_sql()}, p.periods, p.kind, p.grants_level
+        FROM training_trainingclass c JOIN catalogue_programme p ON p.id = c.programme_id {where}""",
+        list(params),
+    )
+    series: dict[tuple[int, bool], tuple[str, ...]] = {}
+    out = {}
+    for cid, y, prog, ab, periods, kind, level in cursor.fetchall():
+        ab = bool(ab)
+        s = series.get((prog, ab))
+        if s is None:
+            s = series[(prog, ab)] = series_of(kind, level, ab)
+        out[cid] = ((int(y), prog, ab), int(periods or 0), s)
+    return out
+
+
+# --- incremental refresh --------------------------------------------------------------------------
+#
+# A refresh recomputes the unit rows of the touched (unit, year) pairs with a SELECT (small: one
+# unit's people in one year), writes only the rows that differ, and moves the city rows (unit
+# NULL) by the difference between the old and new unit rows instead of re-summing every unit row
+# of the year (that re-sum was ~97% of a single enrolment's refresh). City class counts move by
+# one when a class's filing (CubeClass: year, programme, abroad) changes. A city cell exists while
+# it has a class; a city learner row while it has a learner.
+
+def _unit_rows(cursor, year: int, units: list[int]) -> tuple[Cells, Learners]:  # type: ignore[no-untyped-def]
+    m = _marks(units)
+    cursor.execute(f"SELECT unit_id, year, programme_id, abroad, {', '.join(SUMS)} FROM reports_summarycell "
+                   f"WHERE year = %s AND unit_id IN ({m})", [year, *units])
+    cells = {(r[0], int(r[1]), r[2], bool(r[3])): tuple(int(x) for x in r[4:]) for r in cursor.fetchall()}
+    cursor.execute(f"SELECT unit_id, year, series, learners FROM reports_learnercell "
+                   f"WHERE year = %s AND unit_id IN ({m})", [year, *units])
+    return cells, {(r[0], int(r[1]), r[2]): int(r[3]) for r in cursor.fetchall()}
+
+
+def _raw_unit_rows(cursor, year: int, units: list[int]) -> tuple[Cells, Learners]:  # type: ignore[no-untyped-def]
+    """The unit rows of these units in this year as the raw enrolments give them."""
+    ysql, abroad = year_sql(), _abroad_sql()
+    # Classes of the year by date range: with the unit filter the plan starts from the unit's people.
+    where = f"c.start_date >= %s AND c.start_date < %s AND pe.unit_id IN ({_marks(units)})"
+    params = [f"{year:04d}-01-01", f"{year + 1:04d}-01-01", *units]
+    cursor.execute(
+        f"""SELECT pe.unit_id, {ysql}, c.programme_id, {abroad}, {STATUS_SUMS}
+        {FROM_RAW} WHERE {where} GROUP BY pe.unit_id, {ysql}, c.programme_id, {abroad}""",
+        params,
+    )
+    cells = {(r[0], int(r[1]), r[2], bool(r[3])): tuple(int(x or 0) for x in r[4:]) for r in cursor.fetchall()}
+    # Each non-withdrawn enrolment counts once in its kind's series, once in ALL, abroad once in
+    # ABROAD, and once in its summary row (kind and level): a four-row constant table multiplies
+    # the rows in a single scan.
+    cursor.execute(
+        f"""SELECT unit_id, year, series, COUNT(DISTINCT person_id) FROM (
+            SELECT pe.unit_id AS unit_id, {ysql} AS year, e.person_id AS person_id,
+                   CASE s.k WHEN 1 THEN {SERIES_SQL} WHEN 2 THEN 'ALL'
+                        WHEN 3 THEN CASE WHEN {abroad} THEN 'ABROAD' END
+                        ELSE {KEY_SQL} END AS series
+            {FROM_RAW}
+            CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) s
+            WHERE e.status <> 'WITHDRAWN' AND {where}
+        ) x WHERE series IS NOT NULL
+        GROUP BY unit_id, year, series""",
+        params,
+    )
+    return cells, {(r[0], int(r[1]), r[2]): int(r[3]) for r in cursor.fetchall()}
+
+
+class _Moves:
+    """Differences to add to cube rows, keyed with their unit (None: the city rows). A unit cell
+    exists while it has an enrolment (withdrawn ones included), a city cell while it has a class,
+    a learner row while it has a learner."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int | None, int, int, bool], list[int]] = defaultdict(lambda: [0] * len(SUMS))
+        self.learners: dict[tuple[int | None, int, str], int] = defaultdict(int)
+
+    def add_city_of(self, old: Cells, new: Cells, old_l: Learners, new_l: Learners) -> None:
+        """The city rows move as the unit rows did (learners are summable over units)."""
+        for key in old.keys() | new.keys():
+            before, after = old.get(key, _ZEROS), new.get(key, _ZEROS)
+            if before != after:
+                acc = self.cells[(None, *key[1:])]
+                # `classes` of a unit row counts the unit's classes; the city's counts every class.
+                for i in range(1, len(SUMS)):
+                    acc[i] += after[i] - before[i]
+        for key in old_l.keys() | new_l.keys():
+            diff = new_l.get(key, 0) - old_l.get(key, 0)
+            if diff:
+                self.learners[(None, *key[1:])] += diff
+
+    def add_class(self, filing: Filing, n: int) -> None:
+        self.cells[(None, *filing)][0] += n
+
+    def apply(self, cursor) -> None:  # type: ignore[no-untyped-def]
+        zeros = ", ".join(["0"] * len(SUMS))
+        for city in (False, True):
+            unit_sql = "unit_id IS NULL" if city else "unit_id = %s"
+
+            def params(key: tuple, city: bool = city) -> list:  # type: ignore[type-arg]
+                return list(key[1:] if city else key)
+
+            cells = {k: v for k, v in self.cells.items() if (k[0] is None) == city and any(v)}
+            if cells:
+                # Make sure the row exists (concurrent refreshes may both create it), then move it.
+                grows = sorted(k for k, v in cells.items() if any(x > 0 for x in v))
+                if grows:
+                    cursor.executemany(
+                        f"INSERT INTO reports_summarycell ({CELL_COLUMNS}) VALUES (%s, %s, %s, %s, {zeros}) "
+                        "ON CONFLICT DO NOTHING", [list(k) for k in grows])
+                cursor.executemany(
+                    f"UPDATE reports_summarycell SET {', '.join(f'{f} = {f} + %s' for f in SUMS)} "
+                    f"WHERE {unit_sql} AND year = %s AND programme_id = %s AND abroad = %s",
+                    [[*v, *params(k)] for k, v in sorted(cells.items())])
+                # classes (city) / enrolments, withdrawn (unit) fell: the row may be empty now.
+                shrinks = sorted(k for k, v in cells.items() if (v[0] < 0 if city else min(v[2], v[7]) < 0))
+                if shrinks:
+                    empty = "classes = 0" if city else "enrolments = 0 AND withdrawn = 0"
+                    cursor.executemany(
+                        f"DELETE FROM reports_summarycell WHERE {unit_sql} AND year = %s AND programme_id = %s "
+                        f"AND abroad = %s AND {empty}", [params(k) for k in shrinks])
+            learners = {k: v for k, v in self.learners.items() if (k[0] is None) == city and v}
+            if learners:
+                grows_l = sorted(k for k, v in learners.items() if v > 0)
+                if grows_l:
+                    cursor.executemany(
+                        "INSERT INTO reports_learnercell (unit_id, year, series, learners) VALUES (%s, %s, %s, 0) "
+                        "ON CONFLICT DO NOTHING", [list(k) for k in grows_l])
+                cursor.executemany(
+                    f"UPDATE reports_learnercell SET learners = learners + %s WHERE {unit_sql} AND year = %s "
+                    "AND series = %s", [[v, *params(k)] for k, v in sorted(learners.items())])
+                shrinks_l = sorted(k for k, v in learners.items() if v < 0)
+                if shrinks_l:
+                    cursor.executemany(
+                        f"DELETE FROM reports_learnercell WHERE {unit_sql} AND year = %s AND series = %s "
+                        "AND learners = 0", [params(k) for k in shrinks_l])
+
+
+def _write_unit_rows(cursor, old: Cells, new: Cells, old_l: Learners, new_l: Learners) -> None:  # type: ignore[no-untyped-def]
+    gone = sorted(old.keys() - new.keys())
+    if gone:
+        cursor.executemany("DELETE FROM reports_summarycell WHERE unit_id = %s AND year = %s AND programme_id = %s "
+                           "AND abroad = %s", [list(k) for k in gone])
+    put = sorted((k, v) for k, v in new.items() if old.get(k) != v)
+    if put:
+        cursor.executemany(
+            f"INSERT INTO reports_summarycell ({CELL_COLUMNS}) VALUES ({_marks([0] * (4 + len(SUMS)))}) "
+            "ON CONFLICT (unit_id, year, programme_id, abroad) DO UPDATE SET "
+            + ", ".join(f"{f} = excluded.{f}" for f in SUMS),
+            [[*k, *v] for k, v in put])
+    gone_l = sorted(old_l.keys() - new_l.keys())
+    if gone_l:
+        cursor.executemany("DELETE FROM reports_learnercell WHERE unit_id = %s AND year = %s AND series = %s",
+                           [list(k) for k in gone_l])
+    put_l = sorted((k, v) for k, v in new_l.items() if old_l.get(k) != v)
+    if put_l:
+        cursor.executemany(
+            "INSERT INTO reports_learnercell (unit_id, year, series, learners) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (unit_id, year, series) DO UPDATE SET learners = excluded.learners",
+            [[*k, v] for k, v in put_l])
+
+
+PERSON_SUMS_SQL = """
+    SUM(CASE WHEN e.status <> 'WITHDRAWN' THEN 1 ELSE 0 END),
+    SUM(CASE WHEN e.status = 'NOMINATED' THEN 1 ELSE 0 END),
+    SUM(CASE WHEN e.status = 'ENROLLED' THEN 1 ELSE 0 END),
+    SUM(CASE WHEN e.status = 'COMPLETED' THEN 1 ELSE 0 END),
+    SUM(CASE WHEN e.status = 'FAILED' THEN 1 ELSE 0 END),
+    SUM(CASE WHEN e.status = 'WITHDRAWN' THEN 1 ELSE 0 END),
+    SUM(CASE WHEN e.status = 'COMPLETED' THEN p.periods ELSE 0 END)
+"""
+_ZEROS7 = (0,) * len(PERSON_SUMS)
+
+
+def _refresh_one_enrolment(cursor, person: int, class_id: int) -> bool:  # type: ignore[no-untyped-def]
+    """The enrolment of `person` in `class_id` alone changed (created, status changed, deleted):
+    move the cube rows by the difference in the person's PersonCell rows of the class's year.
+
+    Returns False, having written nothing, when this is not that case — the class or the person
+    is not filed where it is now (moved, transferred), or the person's rows differ elsewhere than
+    in the class's cell — and the caller recomputes the touched units instead. The class counts of
+    the unit's cell move only if nobody else of the unit is counted in the class; the person's
+    former status in the class is the difference between their stored and current counts."""
+    ysql, abroad = year_sql(), _abroad_sql()
+    cursor.execute(
+        f"""SELECT {ysql}, c.programme_id, {abroad}, f.year, f.programme_id, f.abroad, pe.unit_id, fp.unit_id
+        FROM training_trainingclass c LEFT JOIN reports_cubeclass f ON f.training_class_id = c.id
+        CROSS JOIN people_person pe LEFT JOIN reports_cubeperson fp ON fp.person_id = pe.id
+        WHERE c.id = %s AND pe.id = %s""",
+        [class_id, person],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return False
+    y, prog, ab, fy, fprog, fab, unit, filed_unit = row
+    filing: Filing = (int(y), prog, bool(ab))
+    if fy is None or (int(fy), fprog, bool(fab)) != filing or filed_unit not in (None, unit):
+        return False
+    year, key = filing[0], filing[1:]
+    cursor.execute(
+        f"SELECT programme_id, abroad, {', '.join(PERSON_SUMS)} FROM reports_personcell "
+        "WHERE person_id = %s AND year = %s",
+        [person, year],
+    )
+    old = {(r[0], bool(r[1])): tuple(int(x) for x in r[2:]) for r in cursor.fetchall()}
+    cursor.execute(
+        f"""SELECT c.programme_id, {abroad}, {PERSON_SUMS_SQL},
+               MAX(CASE WHEN c.id = %s AND e.status <> 'WITHDRAWN' THEN 1 ELSE 0 END)
+        {FROM_RAW.replace("JOIN people_person pe ON pe.id = e.person_id", "")}
+        WHERE e.person_id = %s AND c.start_date >= %s AND c.start_date < %s
+        GROUP BY c.programme_id, {abroad}""",
+        [class_id, person, f"{year:04d}-01-01", f"{year + 1:04d}-01-01"],
+    )
+    new, counted_now = {}, 0
+    for r in cursor.fetchall():
+        new[(r[0], bool(r[1]))] = tuple(int(x or 0) for x in r[2:9])
+        if (r[0], bool(r[1])) == key:
+            counted_now = int(r[9] or 0)
+    if any(old.get(k) != new.get(k) for k in (old.keys() | new.keys()) - {key}):
+        return False  # more than this enrolment changed
+    o, n = old.get(key, _ZEROS7), new.get(key, _ZEROS7)
+    counted_before = o[0] - n[0] + counted_now
+    if counted_before not in (0, 1):
+        return False
+    if o != n:
+        class_delta = 0
+        if counted_before != counted_now:
+            cursor.execute(
+                """SELECT 1 FROM training_enrolment e JOIN people_person pe ON pe.id = e.person_id
+                WHERE e.training_class_id = %s AND e.person_id <> %s AND e.status <> 'WITHDRAWN'
+                  AND pe.unit_id = %s""",
+                [class_id, person, unit],
+            )
+            if cursor.fetchone() is None:
+                class_delta = counted_now - counted_before
+        seen = {k for k, v in (*old.items(), *new.items()) if v[0]}
+        cursor.execute(f"SELECT id, kind, grants_level FROM catalogue_programme WHERE id IN ({_marks(seen or [0])})",
+                       sorted(k[0] for k in seen) or [0])
+        kinds = {r[0]: (r[1], r[2]) for r in cursor.fetchall()}
+
+        def series(cells: dict) -> set[str]:  # type: ignore[type-arg]
+            return {s for (p, a), v in cells.items() if v[0] for s in series_of(*kinds[p], a)}
+
+        before, after = series(old), series(new)
+        diff = [class_delta, int(n[0] > 0) - int(o[0] > 0), *(n[i] - o[i] for i in range(len(PERSON_SUMS)))]
+        moves = _Moves()
+        for target in (unit, None):
+            cell = moves.cells[(target, *filing)]
+            for i in range(0 if target is not None else 1, len(SUMS)):
+                cell[i] += diff[i]
+            for s in after - before:
+                moves.learners[(target, year, s)] += 1
+            for s in before - after:
+                moves.learners[(target, year, s)] -= 1
+        moves.apply(cursor)
+        if key in new:
+            cursor.execute(
+                f"INSERT INTO reports_personcell ({', '.join(PERSON_COLUMNS)}) VALUES ({_marks(PERSON_COLUMNS)}) "
+                "ON CONFLICT (person_id, year, programme_id, abroad) DO UPDATE SET "
+                + ", ".join(f"{f} = excluded.{f}" for f in PERSON_SUMS),
+                [person, *filing, *n],
+            )
+        else:
+            cursor.execute("DELETE FROM reports_personcell WHERE person_id = %s AND year = %s AND programme_id = %s "
+                           "AND abroad = %s", [person, *filing])
+    if filed_unit is None:
+        cursor.execute("INSERT INTO reports_cubeperson (person_id, unit_id) VALUES (%s, %s)", [person, unit])
+    return True
+
+
+def _refresh_person_cells(cursor, people: Sequence[int], years: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
+    """Recompute the PersonCell rows of these people in these years from the raw enrolments."""
+    if not people or not years:
+        return
+    ysql, abroad = year_sql(), _abroad_sql()
+    ym = _marks(years)
+    for chunk in _chunks(people):
+        m = _marks(chunk)
+        cursor.execute(f"DELETE FROM reports_personcell WHERE person_id IN ({m}) AND year IN ({ym})",
+                       [*chunk, *years])
+        cursor.execute(
+            f"""INSERT INTO reports_personcell ({', '.join(PERSON_COLUMNS)})
+            SELECT e.person_id, {ysql}, c.programme_id, {abroad}, {PERSON_SUMS_SQL}
+            {FROM_RAW.replace("JOIN people_person pe ON pe.id = e.person_id", "")}
+            WHERE e.person_id IN ({m}) AND {ysql} IN ({ym})
+            GROUP BY e.person_id, {ysql}, c.programme_id, {abroad}""",
+            [*chunk, *years],
+        )
 
 
 @transaction.atomic
 def refresh_cube(*, person_ids: Iterable[int] = (), class_ids: Iterable[int] = (),
-                 extra_years: Iterable[int] = ()) -> None:
-    """Recompute the cube rows touched by changes to these people's and/or classes' enrolments
-    (see the module docstring for what each combination means)."""
+                 extra_years: Iterable[int] = (), gone_filings: Iterable[Filing] = ()) -> None:
+    """Bring the cube rows touched by changes to these people's and/or classes' enrolments up to
+    date (see the module docstring for what each combination means). `gone_filings`: the
+    CubeClass filings of deleted classes (their rows are gone by the time this runs)."""
     people, classes = sorted(set(person_ids)), sorted(set(class_ids))
-    if not people and not classes:
+    gone, extra = list(gone_filings), set(extra_years)
+    if not people and not classes and not gone:
         return
-    year = year_sql()
     with connection.cursor() as cursor:
-        class_years: set[int] = set(extra_years)
+        single = len(people) == 1 and len(classes) == 1 and not gone and not extra
+        if single and _refresh_one_enrolment(cursor, people[0], classes[0]):
+            return
+        _refresh_units(cursor, people, classes, extra, gone)
+
+
+def _refresh_units(cursor, people: list[int], classes: list[int], extra_years: set[int],  # type: ignore[no-untyped-def]
+                   gone: list[Filing]) -> None:
+    """Recompute the unit rows of every (unit, year) the change touches; move the city rows by
+    the difference; recompute the PersonCell rows of the people concerned in the classes' years."""
+    ysql, abroad = year_sql(), _abroad_sql()
+    moves = _Moves()
+    class_years: set[int] = set(extra_years) | {f[0] for f in gone}
+    for filing in gone:
+        moves.add_class(filing, -1)
+    refile: list[tuple[int, int, int, bool]] = []
+    for chunk in _chunks(classes):
+        cursor.execute(
+            f"""SELECT c.id, {ysql}, c.programme_id, {abroad}, f.year, f.programme_id, f.abroad,
+                       f.training_class_id
+            FROM training_trainingclass c LEFT JOIN reports_cubeclass f ON f.training_class_id = c.id
+            WHERE c.id IN ({_marks(chunk)})""",
+            chunk,
+        )
+        for cid, y, prog, ab, fy, fprog, fab, filed in cursor.fetchall():
+            now: Filing = (int(y), prog, bool(ab))
+            class_years.add(now[0])
+            before = (int(fy), fprog, bool(fab)) if filed is not None else None
+            if before is not None:
+                class_years.add(before[0])
+            if before != now:
+                if before is not None:
+                    moves.add_class(before, -1)
+                moves.add_class(now, 1)
+                refile.append((cid, *now))
+
+    units_of: dict[int, set[int]] = defaultdict(set)  # person -> current and filed units
+    subjects = list(people)
+    if not people:
+        # The classes changed: every learner of theirs is affected.
+        learners: set[int] = set()
         for chunk in _chunks(classes):
-            m = _marks(chunk)
-            cursor.execute(f"SELECT {year} FROM training_trainingclass c WHERE c.id IN ({m})", chunk)
-            class_years.update(int(r[0]) for r in cursor.fetchall())
-            cursor.execute(f"SELECT year FROM reports_cubeclass WHERE training_class_id IN ({m})", chunk)
-            class_years.update(int(r[0]) for r in cursor.fetchall())
-
-        units_of: dict[int, set[int]] = defaultdict(set)  # person -> current and filed units
-        subjects = list(people)
-        if not people:
-            # The classes changed: every learner of theirs is affected.
-            learners: set[int] = set()
-            for chunk in _chunks(classes):
-                cursor.execute(
-                    f"SELECT DISTINCT person_id FROM training_enrolment WHERE training_class_id IN ({_marks(chunk)})",
-                    chunk,
-                )
-                learners.update(r[0] for r in cursor.fetchall())
-            subjects = sorted(learners)
-        for chunk in _chunks(subjects):
-            m = _marks(chunk)
-            for a, b in _fetch_pairs(cursor, f"SELECT id, unit_id FROM people_person WHERE id IN ({m})", chunk):
-                units_of[a].add(b)
-            for a, b in _fetch_pairs(cursor, f"SELECT person_id, unit_id FROM reports_cubeperson WHERE person_id IN ({m})", chunk):
-                units_of[a].add(b)
-
-        pairs: set[tuple[int, int]] = set()
-        if classes:
-            for units in units_of.values():
-                pairs.update((u, y) for u in units for y in class_years)
-        else:
-            # People changed (e.g. moved unit): all years they have enrolments in.
-            for chunk in _chunks(people):
-                for pid, y in _fetch_pairs(
-                    cursor,
-                    f"SELECT DISTINCT e.person_id, {year} FROM training_enrolment e "
-                    f"JOIN training_trainingclass c ON c.id = e.training_class_id WHERE e.person_id IN ({_marks(chunk)})",
-                    chunk,
-                ):
-                    pairs.update((u, y) for u in units_of[pid])
-
-        units_by_year: dict[int, set[int]] = defaultdict(set)
-        for unit, y in pairs:
-            units_by_year[y].add(unit)
-        for y, units in sorted(units_by_year.items()):
-            for chunk in _chunks(units):
-                m = _marks(chunk)
-                cursor.execute(f"DELETE FROM reports_summarycell WHERE year = %s AND unit_id IN ({m})", [y, *chunk])
-                cursor.execute(f"DELETE FROM reports_learnercell WHERE year = %s AND unit_id IN ({m})", [y, *chunk])
-                # Classes of the year by date range, so the start_date index drives the join.
-                _insert_unit_cells(
-                    cursor,
-                    f"c.start_date >= %s AND c.start_date < %s AND pe.unit_id IN ({m})",
-                    [f"{y:04d}-01-01", f"{y + 1:04d}-01-01", *chunk],
-                )
-
-        touched_years = sorted(set(units_by_year) | class_years)
-        if touched_years:
-            _refresh_city_rows(cursor, touched_years)
-
-        # File the subjects and classes where they are now.
-        for chunk in _chunks(subjects):
-            m = _marks(chunk)
-            cursor.execute(f"DELETE FROM reports_cubeperson WHERE person_id IN ({m})", chunk)
             cursor.execute(
-                f"INSERT INTO reports_cubeperson (person_id, unit_id) SELECT pe.id, pe.unit_id FROM people_person pe "
-                f"WHERE pe.id IN ({m}) AND EXISTS (SELECT 1 FROM training_enrolment e WHERE e.person_id = pe.id)",
+                f"SELECT DISTINCT person_id FROM training_enrolment WHERE training_class_id IN ({_marks(chunk)})",
                 chunk,
             )
-        for chunk in _chunks(classes):
-            m = _marks(chunk)
-            cursor.execute(f"DELETE FROM reports_cubeclass WHERE training_class_id IN ({m})", chunk)
+            learners.update(r[0] for r in cursor.fetchall())
+        subjects = sorted(learners)
+    refile_people: list[tuple[int, int]] = []
+    for chunk in _chunks(subjects):
+        cursor.execute(
+            f"""SELECT pe.id, pe.unit_id, f.unit_id FROM people_person pe
+            LEFT JOIN reports_cubeperson f ON f.person_id = pe.id WHERE pe.id IN ({_marks(chunk)})""",
+            chunk,
+        )
+        for pid, unit, filed_unit in cursor.fetchall():
+            units_of[pid].add(unit)
+            if filed_unit is not None:
+                units_of[pid].add(filed_unit)
+            if filed_unit != unit:
+                refile_people.append((pid, unit))
+
+    pairs: set[tuple[int, int]] = set()
+    if classes:
+        for units in units_of.values():
+            pairs.update((u, y) for u in units for y in class_years)
+    else:
+        # People changed (e.g. moved unit): all years they have enrolments in.
+        for chunk in _chunks(people):
             cursor.execute(
-                f"INSERT INTO reports_cubeclass (training_class_id, year) SELECT c.id, {year} "
-                f"FROM training_trainingclass c WHERE c.id IN ({m})",
+                f"SELECT DISTINCT e.person_id, {ysql} FROM training_enrolment e "
+                f"JOIN training_trainingclass c ON c.id = e.training_class_id WHERE e.person_id IN ({_marks(chunk)})",
                 chunk,
             )
+            for pid, y in cursor.fetchall():
+                pairs.update((u, int(y)) for u in units_of[pid])
+
+    if classes or gone:
+        _refresh_person_cells(cursor, subjects, sorted(class_years))
+
+    units_by_year: dict[int, set[int]] = defaultdict(set)
+    for unit, y in pairs:
+        units_by_year[y].add(unit)
+    for y, units in sorted(units_by_year.items()):
+        for chunk in _chunks(units):
+            old, old_l = _unit_rows(cursor, y, chunk)
+            new, new_l = _raw_unit_rows(cursor, y, chunk)
+            _write_unit_rows(cursor, old, new, old_l, new_l)
+            moves.add_city_of(old, new, old_l, new_l)
+    moves.apply(cursor)
+
+    # File the subjects and classes where they are now.
+    if refile_people:
+        cursor.executemany(
+            "INSERT INTO reports_cubeperson (person_id, unit_id) VALUES (%s, %s) "
+            "ON CONFLICT (person_id) DO UPDATE SET unit_id = excluded.unit_id", refile_people)
+    if refile:
+        cursor.executemany(
+            "INSERT INTO reports_cubeclass (training_class_id, year, programme_id, abroad) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (training_class_id) DO UPDATE SET year = excluded.year, "
+            "programme_id = excluded.programme_id, abroad = excluded.abroad", refile)
 
 
 # --- signal receivers -------------------------------------------------------------------------
@@ -490,15 +810,17 @@ def _on_class_deleting(sender: object, instance: object, **_: object) -> None:
     instance._cube_people = list(  # type: ignore[attr-defined]
         Enrolment.objects.filter(training_class_id=instance.pk).values_list("person_id", flat=True)  # type: ignore[attr-defined]
     )
-    instance._cube_years = list(  # type: ignore[attr-defined]
-        CubeClass.objects.filter(training_class_id=instance.pk).values_list("year", flat=True)  # type: ignore[attr-defined]
-    ) + [instance.start_date.year]  # type: ignore[attr-defined]
+    instance._cube_filings = [  # type: ignore[attr-defined]
+        (int(y), prog, bool(ab)) for y, prog, ab in CubeClass.objects.filter(
+            training_class_id=instance.pk).values_list("year", "programme_id", "abroad")  # type: ignore[attr-defined]
+    ]
 
 
 def _on_class_deleted(sender: object, instance: object, **_: object) -> None:
-    # The class row is gone: refresh its former learners' units in its years.
+    # The class row is gone: refresh its former learners' units in its years, uncount the class.
     refresh_cube(person_ids=getattr(instance, "_cube_people", []), class_ids=[instance.pk],  # type: ignore[attr-defined]
-                 extra_years=getattr(instance, "_cube_years", []))
+                 extra_years=[instance.start_date.year],  # type: ignore[attr-defined]
+                 gone_filings=getattr(instance, "_cube_filings", []))
     invalidate_dashboard_cache()
 
 
