@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from django.http import HttpRequest
@@ -55,6 +56,7 @@ def list_people(
     actor = actor_of(request)
     key = ("people", scope_key(actor), unit, q, category, include_left, timezone.localdate())
 
+    @functools.cache  # one unit lookup per request, for the count and the page alike
     def build() -> Any:
         return selectors.person_list(actor=actor, unit_code=unit or None, q=q or None,
                                      category=category or None, include_left=include_left)
