@@ -199,14 +199,18 @@ def overlaps(request: HttpRequest) -> HttpResponse:
     years = _int(request.GET.get("years")) or 3
     repeats = selectors.repeat_nominations(actor=actor, years=years)
     costs = selectors.programme_costs({m.programme_id for c in clusters for m in c.members if m.programme_id})
+    from cadretrain.training.models import TrainingClass
+
+    taken = set(TrainingClass.objects.filter(code__startswith=f"CHUNG-{year}-").values_list("code", flat=True))
+    free = (f"CHUNG-{year}-{n:02d}" for n in range(1, 10_000) if f"CHUNG-{year}-{n:02d}" not in taken)
     defaults = {}
-    for n, c in enumerate(clusters, start=1):
+    for c in clusters:
         # The shared class falls in the period every merged item planned (a five-day default).
         planned = [m for m in c.members if m.kind == "item"] or c.members
         starts = max(m.start for m in planned)
         ends = min(m.end for m in planned)
         defaults[c.key] = {
-            "code": f"CHUNG-{year}-{n:02d}",
+            "code": next(free),
             "start": starts, "end": min(ends, starts + dt.timedelta(days=4)) if ends >= starts else starts,
             "programme": next((m.programme_id for m in c.members if m.programme_id), None),
         }
