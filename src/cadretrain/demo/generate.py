@@ -323,6 +323,7 @@ def _generate(*, size: str, seed: int, today: dt.date, say: Callable[[str], None
     if hooks:
         _run_hook("cadretrain.standards.seed", "load_seed_standards", say)
         _run_hook("cadretrain.training.demo_extras", "generate", say, seed=seed, size=size)
+        _run_hook("cadretrain.abroad.demo_extras", "generate", say, seed=seed, size=size)
 
     from cadretrain.demo.users import create_demo_users
 
