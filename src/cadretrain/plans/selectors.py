@@ -505,6 +505,9 @@ def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = No
     arcs = []
     progs = [(c["programme__kind"], c["programme__grants_dimension"], c["programme__grants_level"],
               c["programme__grants_language"]) for c in offer_rows]
+    by_prog: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
+    for j, prog in enumerate(progs):
+        by_prog[prog].append(j)
     priorities: list[list[dict[str, Any]]] = []
     no_seat: set[int] = set()
     for i, p in enumerate(people_rows):
@@ -518,17 +521,22 @@ def allocation_input(*, actor: Actor, as_of: dt.date, unit_code: str | None = No
         priorities.append([{"standard": g.standard_code, "dimension": g.dimension, "required": g.required,
                             "deadline": d.isoformat() if d else None, "weight": w, "senior": senior}
                            for g, d, w in weighted])
-        for j, prog in enumerate(progs):
-            row = offer_rows[j]
-            if (row["pk"], p["pk"]) in held:
-                continue
+        # A value per distinct programme (a few dozen), not per class (thousands at city scale);
+        # the person's arcs then go in class order, as before.
+        mine: list[tuple[int, int, float]] = []
+        for prog, offer_indices in by_prog.items():
             value = sum(w for g, _d, w in weighted if _closes(prog, g.dimension, g.required))
             if value <= 0:
                 continue
-            if row["reserved_path"] is not None and not p["unit__path"].startswith(row["reserved_path"]):
-                no_seat.add(i)  # the class would close a gap, but its seats are the other units'
-                continue
-            arcs.append((i, j, value))
+            for j in offer_indices:
+                row = offer_rows[j]
+                if (row["pk"], p["pk"]) in held:
+                    continue
+                if row["reserved_path"] is not None and not p["unit__path"].startswith(row["reserved_path"]):
+                    no_seat.add(i)  # the class would close a gap, but its seats are the other units'
+                    continue
+                mine.append((i, j, value))
+        arcs.extend(sorted(mine, key=lambda a: a[1]))
     units = {c.unit for c in candidates}
     staff = dict(Person.objects.visible_to(actor).employed_on(as_of).filter(unit__code__in=units)
                  .values_list("unit__code").annotate(n=Count("pk")).values_list("unit__code", "n"))
