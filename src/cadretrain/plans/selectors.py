@@ -355,14 +355,6 @@ def repeat_nominations(*, actor: Actor, years: int = 3, as_of: dt.date | None = 
 SENIOR_TIERS = frozenset({"BCT_BBT", "BTV_THANH_UY"})
 
 
-def gap_weight(*, tier: str, dimension: str = "", deadline: dt.date | None = None,
-               as_of: dt.date | None = None) -> float:
-    """Priority of closing one gap (see `allocation.gap_priority`): the post's standard, the
-    Standing Committee's cadres, and how near the gap's deadline is."""
-    return alloc.gap_priority(senior=tier in SENIOR_TIERS, deadline=deadline,
-                              as_of=as_of or dt.date.today())  # noqa: DTZ011 - callers pass as_of
-
-
 def _closes(programme: tuple[str, str, str, str], dimension: str, required: str) -> bool:
     kind, g_dim, g_level, g_lang = programme
     if dimension == "KNOWLEDGE_UPDATE_MONTHS":
