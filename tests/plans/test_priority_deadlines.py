@@ -112,3 +112,14 @@ def test_optimiser_fills_only_the_named_class_and_refuses_a_class_that_is_not_op
                    content_type="application/json")
     assert bad.status_code == 400 and bad.json()["code"] == "allocation_class_not_open"
     assert AllocationRun.objects.count() == 1
+
+
+def test_a_unit_merger_is_not_a_new_appointment(world, llct_world):
+    from cadretrain.plans.selectors import allocation_input
+
+    a1 = world.people["a1"]
+    Assignment.objects.filter(person=a1).update(valid_from=dt.date(2018, 1, 1), valid_to=dt.date(2025, 6, 30))
+    Assignment.objects.create(person=a1, unit=world.ward_a, position=world.position, valid_from=dt.date(2025, 7, 1))
+    data = allocation_input(actor=world.actor("admin"), as_of=AS_OF)
+    gaps = data.priorities[[p["code"] for p in data.people].index("P-A1")]
+    assert {g["deadline"] for g in gaps} == {"2019-01-01"}  # appointed in 2018: long overdue
