@@ -28,6 +28,9 @@ def test_plan_list_page_shows_only_the_subtree(world, client_for, django_assert_
     assert response.status_code == 200
     body = response.content.decode()
     assert "Phường Ba Đình" in body and "Phường Ngọc Hà" not in body
+    # The city sees both, with the consolidated totals.
+    city = client_for("admin").get("/plans/?year=2026").content.decode()
+    assert "Tổng cộng 2 kế hoạch" in city and "Phường Ngọc Hà" in city
 
 
 def test_plan_of_another_ward_is_404_on_web_and_api(world, client_for, api_for):

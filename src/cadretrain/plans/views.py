@@ -47,9 +47,11 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             return redirect("plans:plan-list")
         return redirect("plans:plan-detail", pk=plan.pk)
     year = _int(request.GET.get("year"))
-    plans = selectors.plan_list(actor=actor, year=year, status=request.GET.get("status") or None)
+    plans = list(selectors.plan_list(actor=actor, year=year, status=request.GET.get("status") or None)[:500])
+    totals = {"items": sum(p.n_items for p in plans), "people": sum(p.people_total or 0 for p in plans),
+              "budget": sum(p.budget or 0 for p in plans)}
     return render(request, "plans/plan_list.html", {
-        "plans": plans[:500], "filters": request.GET, "statuses": PlanStatus.choices,
+        "plans": plans, "totals": totals, "filters": request.GET, "statuses": PlanStatus.choices,
         "can_manage": actor.can(Action.MANAGE_PLANS),
         "units": OrgUnit.objects.visible_to(actor).current().order_by("path")[:500],
         "this_year": timezone.localdate().year + 1,
