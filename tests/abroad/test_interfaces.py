@@ -263,3 +263,12 @@ def test_commitments_export_is_a_workbook_of_the_visible_people_only(world, clie
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=4)]
     assert [r[0] for r in rows] == ["P-B1"] and rows[0][10] == 41_666_667  # ended 12 Apr 2027, owes
     assert client_for("learner").get("/abroad/commitments/?format=xlsx").status_code == 404
+
+
+def test_person_page_lists_the_persons_delegations_with_their_commitment(world, client_for, returned):
+    html = client_for("officer_a").get("/people/P-A2/").content.decode()
+    assert "Đào tạo, bồi dưỡng ở nước ngoài" in html and "/abroad/missions/D-HN/" in html
+    # P-A3 never went abroad: no empty section.
+    assert "Đào tạo, bồi dưỡng ở nước ngoài" not in client_for("officer_a").get("/people/P-A3/").content.decode()
+    # Ward B's officer opens P-B1's page and sees the city delegation P-B1 joined.
+    assert "/abroad/missions/D-HN/" in client_for("officer_b").get("/people/P-B1/").content.decode()

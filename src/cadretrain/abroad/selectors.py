@@ -116,6 +116,12 @@ def mission_participants(*, actor: Actor, mission: Mission) -> QuerySet[Particip
 COMMITMENT_FILTERS = ("running", "ending", "ended", "none")
 
 
+def person_participations(*, actor: Actor, person_id: int) -> QuerySet[Participant]:
+    """One person's delegations abroad, newest first (the person page)."""
+    return (Participant.objects.visible_to(actor).filter(person_id=person_id)
+            .select_related("mission").order_by("-mission__departure_date"))
+
+
 def participant_list(*, actor: Actor, as_of: dt.date, commitment: str | None = None, horizon_months: int = 6,
                      unit_code: str | None = None, mission_code: str | None = None) -> QuerySet[Participant]:
     """Participants the actor may see; `commitment` = running (not yet ended, still serving),

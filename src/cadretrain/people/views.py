@@ -80,6 +80,7 @@ def person_detail(request: HttpRequest, code: str) -> HttpResponse:
         "assignments": assignments,
         "linkable_units": linkable,
         "credentials": list(selectors.person_credentials(actor=actor, person=person)),
+        "abroad": _abroad_participations(actor, person),
         "history": _history(actor, person, sensitive=actor.can(Action.VIEW_SENSITIVE)),
         "can_manage": _can_manage(actor, person),
     })
@@ -91,7 +92,17 @@ def _action_labels() -> dict[str, str]:
         "update": _("Cập nhật"),
         "transfer": _("Điều chuyển"),
         "credential_add": _("Thêm văn bằng, chứng chỉ"),
+        "credential_withdraw": _("Thu hồi trình độ do hủy chứng chỉ"),
+        "credential_rebase": _("Chuyển căn cứ trình độ sang chứng chỉ khác"),
+        "credential_restore": _("Khôi phục trình độ khi cấp lại chứng chỉ"),
     }
+
+
+def _abroad_participations(actor: Actor, person: Person) -> list[Any]:
+    """The person's delegations abroad with their service commitment (one query)."""
+    from cadretrain.abroad.selectors import person_participations
+
+    return list(person_participations(actor=actor, person_id=person.pk))
 
 
 def _mask(value: Any) -> Any:
