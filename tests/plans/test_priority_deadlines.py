@@ -123,3 +123,21 @@ def test_a_unit_merger_is_not_a_new_appointment(world, llct_world):
     data = allocation_input(actor=world.actor("admin"), as_of=AS_OF)
     gaps = data.priorities[[p["code"] for p in data.people].index("P-A1")]
     assert {g["deadline"] for g in gaps} == {"2019-01-01"}  # appointed in 2018: long overdue
+
+
+def test_allocate_cli_limits_to_classes_and_refuses_an_unknown_one(world, llct_world):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command("allocate", "--as-of", "2026-06-01", "--classes", "LLCT-26", "--allowed-months", "6", "--json",
+                 stdout=out)
+    assert json.loads(out.getvalue())["placed"] == 2
+    with pytest.raises(CommandError, match="allocation_class_not_open"):
+        call_command("allocate", "--as-of", "2026-06-01", "--classes", "KHONG-CO")
+    with pytest.raises(CommandError, match="allocation_invalid_months"):
+        call_command("allocate", "--as-of", "2026-06-01", "--allowed-months", "0")
+    assert AllocationRun.objects.count() == 1
