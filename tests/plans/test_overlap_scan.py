@@ -178,3 +178,10 @@ def test_api_merge_acts_on_the_listed_members_and_a_ward_may_not_merge(world, ap
     again = api_for("admin").post("/api/v1/overlaps/merge", {**body, "code": "CDS-API-2"},
                                   content_type="application/json")
     assert again.status_code == 409 and again.json()["code"] == "overlap_already_merged"
+
+
+def test_only_the_last_few_scans_of_a_year_are_kept(world):
+    admin = world.actor("admin")
+    for _ in range(services.SCANS_KEPT + 2):
+        services.overlap_scan_start(actor=admin, year=2026)
+    assert OverlapScan.objects.filter(year=2026, scope_path="").count() == services.SCANS_KEPT

@@ -302,6 +302,7 @@ def plan_item_link_class(*, actor: Actor, item: PlanItem, training_class: Any) -
 OVERLAP_JOB = "plans.overlap_scan"
 # A scan still marked running after this long died with its worker: a new one may start.
 SCAN_STALE_AFTER = dt.timedelta(minutes=30)
+SCANS_KEPT = 3
 
 
 def overlap_scan_start(*, actor: Actor, year: Any) -> Any:
@@ -372,6 +373,10 @@ def overlap_scan_run(*, scan_id: int, actor: Actor) -> Any:
     OverlapScan.objects.filter(pk=scan.pk).update(
         running=False, finished_at=timezone.now(), fingerprint=fingerprint, members=len(members),
         clusters=[c.as_json() for c in found])
+    # Keep the last few results of the year and scope (their JSON is large at city scale).
+    keep = OverlapScan.objects.filter(year=scan.year, scope_path=scan.scope_path).order_by("-created_at", "-pk")
+    OverlapScan.objects.filter(pk__in=list(keep.filter(running=False).values_list("pk", flat=True)[SCANS_KEPT:])
+                               ).delete()
     if job is not None:
         JobRun.objects.filter(pk=job.pk).update(status=JobRun.Status.DONE, done=100, total=100,
                                                 result={"clusters": len(found), "members": len(members)},
