@@ -185,3 +185,20 @@ def test_only_the_last_few_scans_of_a_year_are_kept(world):
     for _ in range(services.SCANS_KEPT + 2):
         services.overlap_scan_start(actor=admin, year=2026)
     assert OverlapScan.objects.filter(year=2026, scope_path="").count() == services.SCANS_KEPT
+
+
+def test_a_scan_that_fails_is_reported_and_does_not_block_the_next(world, client_for, monkeypatch):
+    _two_wards_same_course(world)
+
+    def broken(members, progress=None):
+        raise RuntimeError("hỏng")
+
+    monkeypatch.setattr(selectors, "overlap_clusters_of", broken)
+    admin = client_for("admin")
+    admin.post("/plans/overlaps/scan/", {"year": 2026})
+    scan = OverlapScan.objects.get()
+    assert scan.failed and not scan.running and scan.job.status == JobRun.Status.FAILED
+    assert "Lần phân tích gần nhất bị lỗi" in admin.get("/plans/overlaps/?year=2026").content.decode()
+    monkeypatch.undo()
+    admin.post("/plans/overlaps/scan/", {"year": 2026})
+    assert "Mới nhất" in admin.get("/plans/overlaps/?year=2026").content.decode()
