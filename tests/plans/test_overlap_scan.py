@@ -89,6 +89,9 @@ def test_merge_still_works_after_unrelated_data_changed(world, client_for):
     assert tc.capacity == 9 and tc.status == "OPEN"
     assert dict(SeatAllocation.objects.filter(training_class=tc).values_list("unit__code", "seats")) == {
         "00004": 4, "00008": 5}
+    # Each ward's plan says which class realises its item now.
+    ward_plan = PlanItem.objects.get(plan__unit=world.ward_b).plan
+    assert "/training/classes/CDS-CHUNG/" in client_for("officer_b").get(f"/plans/{ward_plan.pk}/").content.decode()
     # The merged items are realised by the class now: they no longer form a cluster of their own.
     assert "Đã cũ" in admin.get("/plans/overlaps/?year=2026").content.decode()
     admin.post("/plans/overlaps/scan/", {"year": 2026})

@@ -20,7 +20,7 @@ from cadretrain.domain.allocation import ALLOWED_MONTHS
 from cadretrain.domain.errors import DomainError, NotFound
 from cadretrain.org.models import OrgUnit
 from cadretrain.plans import selectors, services
-from cadretrain.plans.models import AllocationRun, PlanStatus
+from cadretrain.plans.models import AllocationRun, PlanItemClass, PlanStatus
 
 
 def _int(value: Any) -> int | None:
@@ -81,9 +81,16 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     programmes = list(Programme.objects.order_by("code").only("pk", "code", "name", "kind")[:1000]) if editable else []
     costs = selectors.programme_costs() if editable else {}
     children = list(selectors.plan_children(actor=actor, plan=plan))
+    items = list(selectors.plan_items(actor=actor, plan=plan))
+    realised: dict[int, list[str]] = {}
+    for item_id, code in (PlanItemClass.objects.visible_to(actor).filter(plan_item__plan=plan)
+                          .values_list("plan_item_id", "training_class__code")):
+        realised.setdefault(item_id, []).append(code)
+    for item in items:
+        item.realised_by = sorted(realised.get(item.pk, []))
     return render(request, "plans/plan_detail.html", {
         "plan": plan,
-        "items": selectors.plan_items(actor=actor, plan=plan),
+        "items": items,
         "consolidated_count": selectors.plan_consolidated(actor=actor, plan=plan).count() if children else 0,
         "children": children,
         "events": selectors.plan_events(actor=actor, plan=plan),
