@@ -212,23 +212,27 @@ def overlaps(request: HttpRequest) -> HttpResponse:
 
     taken = set(TrainingClass.objects.filter(code__startswith=f"CHUNG-{year}-").values_list("code", flat=True))
     free = (f"CHUNG-{year}-{n:02d}" for n in range(1, 10_000) if f"CHUNG-{year}-{n:02d}" not in taken)
+    programmes = list(Programme.objects.order_by("code").only("pk", "code", "name", "periods")[:1000])
+    periods = {p.pk: p.periods for p in programmes}
     defaults = {}
     for c in clusters:
-        # The shared class falls in the period every merged item planned (a five-day default).
+        # The shared class starts in the period every merged item planned and lasts as long as
+        # its programme takes at eight periods a day, five days a week (a week at least).
         planned = [m for m in c.members if m.kind == "item"] or c.members
         starts = max(m.start for m in planned)
-        ends = min(m.end for m in planned)
+        starts += dt.timedelta(days=(7 - starts.weekday()) % 7)  # on a Monday
+        programme = next((m.programme_id for m in c.members if m.programme_id), None)
+        days = max(5, -(-(periods.get(programme) or 0) // 8))
         defaults[c.key] = {
-            "code": next(free),
-            "start": starts, "end": min(ends, starts + dt.timedelta(days=4)) if ends >= starts else starts,
-            "programme": next((m.programme_id for m in c.members if m.programme_id), None),
+            "code": next(free), "start": starts, "end": starts + dt.timedelta(days=(days - 1) // 5 * 7 + (days - 1) % 5),
+            "programme": programme,
         }
         per_learner = costs.get(defaults[c.key]["programme"])
         defaults[c.key]["cost"] = per_learner * sum(u["people"] for u in c.unit_seats) if per_learner else None
     return render(request, "plans/overlaps.html", {
         **context, "clusters": [(c, defaults[c.key]) for c in clusters], "can_merge": actor.is_city_wide,
         "can_scan": actor.is_city_wide or bool(actor.unit_path),
-        "programmes": Programme.objects.order_by("code").only("pk", "code", "name")[:1000],
+        "programmes": programmes,
         "repeats": repeats[:REPEATS_SHOWN], "more_repeats": max(0, len(repeats) - REPEATS_SHOWN),
         "years": years,
     })
