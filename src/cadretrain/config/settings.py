@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cadretrain.web.middleware.SQLiteWriteQueueMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cadretrain.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
