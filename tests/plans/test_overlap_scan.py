@@ -205,3 +205,16 @@ def test_a_scan_that_fails_is_reported_and_does_not_block_the_next(world, client
     monkeypatch.undo()
     admin.post("/plans/overlaps/scan/", {"year": 2026})
     assert "Mới nhất" in admin.get("/plans/overlaps/?year=2026").content.decode()
+
+
+def test_api_starts_a_scan_and_reports_it_in_the_callers_scope(world, api_for):
+    _two_wards_same_course(world)
+    assert api_for("admin").get("/api/v1/overlaps/scans/latest?year=2026").status_code == 404
+    started = api_for("admin").post("/api/v1/overlaps/scans", {"year": 2026}, content_type="application/json")
+    assert started.status_code == 202
+    latest = api_for("admin").get("/api/v1/overlaps/scans/latest?year=2026").json()
+    assert latest["id"] == started.json()["id"] and latest["clusters"] == 1 and latest["running"] is False
+    # A ward has its own scope: the city's scan is not its scan.
+    assert api_for("officer_a").get("/api/v1/overlaps/scans/latest?year=2026").status_code == 404
+    bad = api_for("admin").post("/api/v1/overlaps/scans", {"year": 1900}, content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["code"] == "plan_invalid_year"

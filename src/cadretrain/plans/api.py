@@ -148,6 +148,36 @@ def overlaps_doc(scan: Any, *, year: int, stale: bool = False) -> dict[str, Any]
             "stale": stale, "count": len(clusters), "items": [overlap_out(c) for c in clusters]}
 
 
+class ScanIn(Schema):
+    year: int
+
+
+def scan_out(scan: Any) -> dict[str, Any]:
+    job = scan.job
+    return {"id": scan.pk, "year": scan.year, "running": scan.running, "failed": scan.failed,
+            "done": job.done if job else None, "total": job.total if job else None,
+            "finished_at": scan.finished_at.isoformat() if scan.finished_at else None,
+            "clusters": len(scan.clusters)}
+
+
+@router.post("/overlaps/scans", response={202: dict})
+def overlaps_scan(request: HttpRequest, body: ScanIn) -> Any:
+    """Start a recomputation of the year's overlaps in the caller's scope (a worker backend runs
+    it in the background: poll GET /overlaps/scans/latest?year=)."""
+    scan = services.overlap_scan_start(actor=_actor(request), year=body.year)
+    scan.refresh_from_db()
+    return Status(202, scan_out(scan))
+
+
+@router.get("/overlaps/scans/latest")
+def overlaps_scan_latest(request: HttpRequest, year: int) -> dict[str, Any]:
+    """The newest scan of the year in the caller's scope, running or finished (404 when none)."""
+    scan = selectors.overlap_scan_latest(actor=_actor(request), year=year)
+    if scan is None:
+        raise NotFound("overlap_scan_not_found")
+    return scan_out(scan)
+
+
 class MergeIn(Schema):
     year: int
     members: str

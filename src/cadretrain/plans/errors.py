@@ -25,6 +25,7 @@ MESSAGES = {
     "return_comment_required": _("Cần ghi lý do khi trả lại kế hoạch."),
     "class_not_for_item": _("Lớp không thuộc phạm vi của đơn vị lập kế hoạch."),
     "overlap_cluster_not_found": _("Không tìm thấy nhóm trùng lặp (dữ liệu đã thay đổi, hãy tải lại)."),
+    "overlap_scan_not_found": _("Chưa phân tích trùng lặp cho năm này."),
     "overlap_scan_running": _("Đang phân tích trùng lặp cho năm này; vui lòng chờ kết quả."),
     "overlap_members_invalid": _("Danh sách nội dung cần gộp không hợp lệ: {value}."),
     "overlap_member_gone": _("{count} nội dung trong nhóm đã bị xóa hoặc đổi năm sau lần phân tích; hãy phân tích lại rồi gộp."),
