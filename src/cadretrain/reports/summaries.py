@@ -1,9 +1,15 @@
 """Keeping the summary cube (SummaryCell, LearnerCell) equal to the raw enrolments.
 
-Granularity of maintenance is (unit, year): a change recomputes every cube row of the learner
-units × class years it touches, with one DELETE and one INSERT…SELECT per table and year, then
-the city-wide rows (unit NULL) of those years from the unit rows. Which (unit, year) pairs a
-change touches is read from the `enrolments_changed` kwargs:
+One enrolment changed (the `enrolments_changed` signal names one person and one class, as an
+enrolment POST sends): the person's PersonCell rows of the class's year — their enrolment counts
+per programme × Viet Nam/abroad — are recomputed from their own few enrolments and compared with
+the stored ones; the unit and city rows move by the difference (~15 statements whatever the
+unit's size). See `_refresh_one_enrolment` for when that does not apply.
+
+Otherwise the granularity is (unit, year): a change recomputes every cube row of the learner
+units × class years it touches (one SELECT per table and year), writes the rows that differ, and
+moves the city-wide rows (unit NULL) by the difference. Which (unit, year) pairs a change touches
+is read from the `enrolments_changed` kwargs:
 
 * person_ids and class_ids — the enrolments of these people in these classes changed (created,
   status changed, deleted): units of those people × years of those classes;
@@ -230,20 +236,19 @@ def _rebuild_learner_rows(cursor) -> None:  # type: ignore[no-untyped-def]
         GROUP BY pe.unit_id, y.year, {", ".join(f"y.{m}" for m in masks)}""",
         [],
     )
-    # Unpivot in one statement: every (unit, year, bit set) row counts for each series whose bit is set.
-    # Series outermost (SQLite keeps CROSS JOIN order) and both tables read in key order, so the
-    # GROUP BY needs no sort.
-    _temp_table(cursor, "cube_bits", "series VARCHAR(64) NOT NULL, word INTEGER NOT NULL, bit INTEGER NOT NULL",
-                key="series")
-    cursor.executemany("INSERT INTO cube_bits (series, word, bit) VALUES (%s, %s, %s)",
-                       [(name, i // BITS, i % BITS) for i, name in enumerate(series)])
-    word_of = "CASE b.word " + " ".join(f"WHEN {w} THEN u.{m}" for w, m in enumerate(masks)) + " END"
+    # Unpivot: the distinct bit sets are few (~6,000 at L), so each is expanded into its series here
+    # and joined back; the join's rows come out in (unit, year) order for the learner key.
+    cursor.execute(f"SELECT DISTINCT {', '.join(masks)} FROM cube_uy", [])
+    expanded = [(*word_values, name) for word_values in cursor.fetchall()
+                for i, name in enumerate(series) if (int(word_values[i // BITS]) >> (i % BITS)) & 1]
+    _temp_table(cursor, "cube_bits", ", ".join(f"{m} BIGINT NOT NULL" for m in masks) + ", series VARCHAR(64) NOT NULL",
+                key=", ".join([*masks, "series"]))
+    cursor.executemany(f"INSERT INTO cube_bits ({', '.join(masks)}, series) VALUES ({_marks([*masks, 0])})", expanded)
     cursor.execute(
         f"""INSERT INTO reports_learnercell (unit_id, year, series, learners)
         SELECT u.unit_id, u.year, b.series, SUM(u.learners)
-        FROM cube_bits b CROSS JOIN cube_uy u
-        WHERE (({word_of}) >> b.bit) & 1 = 1
-        GROUP BY b.series, u.unit_id, u.year""",
+        FROM cube_uy u JOIN cube_bits b ON {" AND ".join(f"b.{m} = u.{m}" for m in masks)}
+        GROUP BY u.unit_id, u.year, b.series""",
         [],
     )
 
@@ -324,10 +329,31 @@ def _rebuild_unit_rows(cursor) -> None:  # type: ignore[no-untyped-def]
         cursor.execute(f"DROP TABLE {name}", [])
 
 
+def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(name, CREATE statement) of the table's indexes that back no constraint (the cube's
+    unique keys stay: rows are written in their order)."""
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+            "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+            [table, table],
+        )
+    else:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                       "AND sql IS NOT NULL", [table])
+    return sorted((name, sql) for name, sql in cursor.fetchall())
+
+
 @transaction.atomic
 def rebuild_cube() -> None:
     """Recompute the whole cube from the raw enrolments (after bulk loads)."""
     with connection.cursor() as cursor:
+        # Secondary indexes are dropped while the rows go in and built again after (one sort each
+        # instead of ~10^6 random B-tree inserts); the transaction keeps them invisible meanwhile.
+        dropped = [x for table in ("reports_summarycell", "reports_learnercell")
+                   for x in _secondary_indexes(cursor, table)]
+        for name, _ in dropped:
+            cursor.execute(f'DROP INDEX "{name}"', [])
         tables = ("reports_summarycell", "reports_learnercell", "reports_cubeperson", "reports_cubeclass",
                   "reports_personcell")
         if connection.vendor == "postgresql":
@@ -354,10 +380,14 @@ def rebuild_cube() -> None:
         years = sorted(row[0] for row in cursor.fetchall())
         if years:
             _refresh_city_rows(cursor, years)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE", [])  # (as for TRUNCATE, for CREATE INDEX)
+        for _, ddl in dropped:
+            cursor.execute(ddl, [])
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED", [])
 
 
-
-STATUS_SLOT = {"NOMINATED": 1, "ENROLLED": 2, "COMPLETED": 3, "FAILED": 4, "WITHDRAWN": 5}
 PERSON_SUMS = ("enrolments", "nominated", "enrolled", "completed", "failed", "withdrawn", "periods")
 PERSON_COLUMNS = ("person_id", "year", "programme_id", "abroad", *PERSON_SUMS)
 LLCT_HIGH = ("CAO_CAP", "CU_NHAN", "CAO_CAP_LLCT_HANH_CHINH")
@@ -375,24 +405,6 @@ def series_of(kind: str | None, level: str | None, abroad: bool) -> tuple[str, .
     out = [first, "ALL", "ABROAD" if abroad else None,
            f"K:{kind}:{level}" if kind is not None and level is not None else None]
     return tuple(s for s in out if s is not None)
-
-
-def _classes(cursor, where: str = "", params: Sequence[object] = ()) -> dict[int, tuple[Filing, int, tuple[str, ...]]]:  # type: ignore[no-untyped-def]
-    """Class id -> (filing (year, programme, abroad), periods of the programme, learner series)."""
-    cursor.execute(
-        f"""SELECT c.id, {year_sql()}, c.programme_id, {_abroad_sql()}, p.periods, p.kind, p.grants_level
-        FROM training_trainingclass c JOIN catalogue_programme p ON p.id = c.programme_id {where}""",
-        list(params),
-    )
-    series: dict[tuple[int, bool], tuple[str, ...]] = {}
-    out = {}
-    for cid, y, prog, ab, periods, kind, level in cursor.fetchall():
-        ab = bool(ab)
-        s = series.get((prog, ab))
-        if s is None:
-            s = series[(prog, ab)] = series_of(kind, level, ab)
-        out[cid] = ((int(y), prog, ab), int(periods or 0), s)
-    return out
 
 
 # --- incremental refresh --------------------------------------------------------------------------
