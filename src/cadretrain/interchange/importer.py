@@ -739,6 +739,7 @@ class Importer:
             new_rows = [x for x in valid if x[1] not in existing]
             ids = iter(person_table.pool.take(len(new_rows)))
             inserts, assignments, updates, transfers = [], [], [], []
+            created = 0
             for row, code, clean, unit, position_id in valid:
                 old = existing.get(code)
                 if old is None:
@@ -747,7 +748,7 @@ class Importer:
                                     *person_values(clean)))
                     assignments.append((pk, unit.id, position_id, clean.get("joined_on") or self.today, None, True))
                     self.people[code] = PersonRef(pk, unit.path)
-                    self.report.count("people", "created")
+                    created += 1
                     continue
                 pk, old_unit, old_position, old_path, *old_values = old
                 if not self.covers(old_path):
@@ -765,6 +766,7 @@ class Importer:
                     self.report.count("people", "updated")
                 else:
                     self.report.count("people", "unchanged")
+            self.report.count("people", "created", created)
             person_table.insert(inserts)
             person_table.update(update_fields, updates)
             if transfers:
