@@ -172,3 +172,17 @@ def test_single_enrolment_refresh_recomputes_when_more_than_the_enrolment_change
     assert recomputed
     enrolments_changed.send(sender=Enrolment, person_ids={person.pk}, class_ids={second.pk})
     assert_cube_matches_raw()
+
+
+def test_class_moved_by_an_import_moves_all_its_learners_when_one_learner_is_named(world):
+    # An import may move a class to another year and change one enrolment in it, then name that
+    # learner and the class in one signal: the class's other learners move too.
+    from cadretrain.training.models import TrainingClass
+
+    ds = random_dataset(world, random.Random(9), extra_people=8, classes=6)
+    tc = next(c for c in ds.classes if Enrolment.objects.filter(training_class=c).count() >= 2)
+    TrainingClass.objects.filter(pk=tc.pk).update(start_date=dt.date(2019, 2, 2), end_date=dt.date(2019, 3, 2))
+    e = Enrolment.objects.filter(training_class=tc).first()
+    Enrolment.objects.filter(pk=e.pk).update(status="FAILED", completed_on=None)
+    enrolments_changed.send(sender=Enrolment, person_ids={e.person_id}, class_ids={tc.pk})
+    assert_cube_matches_raw()

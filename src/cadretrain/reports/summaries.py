@@ -344,6 +344,17 @@ def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:  # type: ig
     return sorted((name, sql) for name, sql in cursor.fetchall())
 
 
+def _index_stats(cursor, names: list[str]) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """SQLite's planner statistics (sqlite_stat1) of these indexes, if ANALYZE ever ran."""
+    if connection.vendor != "sqlite" or not names:
+        return []
+    cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'", [])
+    if cursor.fetchone() is None:
+        return []
+    cursor.execute(f"SELECT tbl, idx, stat FROM sqlite_stat1 WHERE idx IN ({_marks(names)})", names)
+    return [tuple(r) for r in cursor.fetchall()]
+
+
 @transaction.atomic
 def rebuild_cube() -> None:
     """Recompute the whole cube from the raw enrolments (after bulk loads)."""
@@ -352,6 +363,7 @@ def rebuild_cube() -> None:
         # instead of ~10^6 random B-tree inserts); the transaction keeps them invisible meanwhile.
         dropped = [x for table in ("reports_summarycell", "reports_learnercell")
                    for x in _secondary_indexes(cursor, table)]
+        stats = _index_stats(cursor, [name for name, _ in dropped])
         for name, _ in dropped:
             cursor.execute(f'DROP INDEX "{name}"', [])
         tables = ("reports_summarycell", "reports_learnercell", "reports_cubeperson", "reports_cubeclass",
@@ -384,6 +396,11 @@ def rebuild_cube() -> None:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE", [])  # (as for TRUNCATE, for CREATE INDEX)
         for _, ddl in dropped:
             cursor.execute(ddl, [])
+        if stats:
+            # SQLite forgets a dropped index's statistics: put them back (same data shape) so
+            # the dashboards' plans do not change after a rebuild, and reload them.
+            cursor.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)", stats)
+            cursor.execute("ANALYZE sqlite_schema", [])
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL DEFERRED", [])
 
@@ -573,11 +590,16 @@ def _refresh_one_enrolment(cursor, person: int, class_id: int) -> bool:  # type:
     the unit's cell move only if nobody else of the unit is counted in the class; the person's
     former status in the class is the difference between their stored and current counts."""
     ysql, abroad = year_sql(), _abroad_sql()
+    # PostgreSQL: changes of one class or one person wait for each other from here (READ
+    # COMMITTED: each then reads the other's committed rows), so two learners of a unit joining a
+    # class at once cannot both count it for the unit, nor two changes of one person overwrite
+    # each other's PersonCell row. SQLite serialises writers already.
+    lock = " FOR NO KEY UPDATE OF c, pe" if connection.vendor == "postgresql" else ""
     cursor.execute(
         f"""SELECT {ysql}, c.programme_id, {abroad}, f.year, f.programme_id, f.abroad, pe.unit_id, fp.unit_id
         FROM training_trainingclass c LEFT JOIN reports_cubeclass f ON f.training_class_id = c.id
         CROSS JOIN people_person pe LEFT JOIN reports_cubeperson fp ON fp.person_id = pe.id
-        WHERE c.id = %s AND pe.id = %s""",
+        WHERE c.id = %s AND pe.id = %s{lock}""",
         [class_id, person],
     )
     row = cursor.fetchone()
@@ -706,6 +728,7 @@ def _refresh_units(cursor, people: list[int], classes: list[int], extra_years: s
     for filing in gone:
         moves.add_class(filing, -1)
     refile: list[tuple[int, int, int, bool]] = []
+    moved: list[int] = []  # classes filed elsewhere than where they are now
     for chunk in _chunks(classes):
         cursor.execute(
             f"""SELECT c.id, {ysql}, c.programme_id, {abroad}, f.year, f.programme_id, f.abroad,
@@ -723,21 +746,23 @@ def _refresh_units(cursor, people: list[int], classes: list[int], extra_years: s
             if before != now:
                 if before is not None:
                     moves.add_class(before, -1)
+                    moved.append(cid)
                 moves.add_class(now, 1)
                 refile.append((cid, *now))
 
     units_of: dict[int, set[int]] = defaultdict(set)  # person -> current and filed units
     subjects = list(people)
-    if not people:
-        # The classes changed: every learner of theirs is affected.
-        learners: set[int] = set()
-        for chunk in _chunks(classes):
-            cursor.execute(
-                f"SELECT DISTINCT person_id FROM training_enrolment WHERE training_class_id IN ({_marks(chunk)})",
-                chunk,
-            )
-            learners.update(r[0] for r in cursor.fetchall())
-        subjects = sorted(learners)
+    # The classes themselves changed (no people named), or some moved while enrolments changed
+    # (an import): every learner of theirs is affected.
+    learners: set[int] = set()
+    for chunk in _chunks(moved if people else classes):
+        cursor.execute(
+            f"SELECT DISTINCT person_id FROM training_enrolment WHERE training_class_id IN ({_marks(chunk)})",
+            chunk,
+        )
+        learners.update(r[0] for r in cursor.fetchall())
+    if learners:
+        subjects = sorted(learners | set(people))
     refile_people: list[tuple[int, int]] = []
     for chunk in _chunks(subjects):
         cursor.execute(
