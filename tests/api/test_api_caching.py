@@ -134,3 +134,13 @@ def test_report_summary_is_recomputed_after_a_change(api_for, world):
 def test_masking_in_lists_matches_the_model_rule():
     for national_id in ("", "1", "001085012345"):
         assert mask_national_id(national_id) == Person(national_id=national_id).masked_national_id
+
+
+def test_a_prepared_person_statement_serves_each_code_its_own_document_and_keeps_scope(api_for, world):
+    officer = api_for("officer_a")
+    first = officer.get("/api/v1/people/P-A1").json()
+    second = officer.get("/api/v1/people/P-A2").json()  # same scope: the statement is reused
+    assert (first["code"], second["code"]) == ("P-A1", "P-A2")
+    assert first["full_name"] != second["full_name"]
+    assert officer.get("/api/v1/people/P-B1").status_code == 404  # out of scope, same statement
+    assert api_for("admin").get("/api/v1/people/P-B1").json()["code"] == "P-B1"

@@ -56,27 +56,45 @@ class RowsPagination(LimitOffsetPagination):
         return render(request, {"items": items, "count": queryset.count()})
 
 
-def compiled_rows(key: Hashable, build: Callable[[], QuerySet]) -> list[list[Any]]:
-    """The rows of the `values_list()` queryset that `build()` returns, with its SQL compiled once
-    per `key` and kept under core.versions' counter (building the queryset may read data, such as
-    a unit's path, so a change recompiles it). Compiling a scoped, joined queryset cost more than
-    running it (profiled at S: ~1/3 of a people-list request). `key` must hold every input of
-    `build` — the caller's scope, filters, day, offset and limit."""
+class _Arg(str):
+    """A stand-in for a request argument while a prepared statement is compiled."""
 
-    def compile_() -> tuple[str, tuple, list] | None:
-        qs = build()
-        compiler = qs.query.get_compiler(using=qs.db)
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:
-            return None
-        converters = compiler.get_converters([col for col, _, _ in compiler.select])
-        return sql, tuple(params), list(converters.items())
 
-    compiled = versions.cached(("compiled_rows", key), compile_)
+def prepared_rows(key: Hashable, build: Callable[..., QuerySet], *args: str) -> list[list[Any]]:
+    """`compiled_rows` for a queryset that also depends on per-request string arguments (a code):
+    compiled once per `key` with stand-ins, each stand-in's parameter replaced by the argument at
+    run time. Falls back to compiling when a stand-in does not appear exactly once."""
+    stand_ins = [_Arg(f"\x00ct-arg-{i}\x00") for i in range(len(args))]
+    compiled = _compiled(("prepared", key), lambda: build(*stand_ins))
     if compiled is None:
         return []
     sql, params, converters = compiled
+    positions = [[i for i, p in enumerate(params) if p == s] for s in stand_ins]
+    if any(len(found) != 1 for found in positions):
+        return _run(*_compile(build(*args)) or ("", (), []))
+    values = list(params)
+    for (position,), arg in zip(positions, args, strict=True):
+        values[position] = arg
+    return _run(sql, tuple(values), converters)
+
+
+def _compile(qs: QuerySet) -> tuple[str, tuple, list] | None:
+    compiler = qs.query.get_compiler(using=qs.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return None
+    converters = compiler.get_converters([col for col, _, _ in compiler.select])
+    return sql, tuple(params), list(converters.items())
+
+
+def _compiled(key: Hashable, build: Callable[[], QuerySet]) -> tuple[str, tuple, list] | None:
+    return versions.cached(("compiled_rows", key), lambda: _compile(build()))
+
+
+def _run(sql: str, params: tuple, converters: list) -> list[list[Any]]:
+    if not sql:
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = [list(row) for row in cursor.fetchall()]
@@ -87,3 +105,14 @@ def compiled_rows(key: Hashable, build: Callable[[], QuerySet]) -> list[list[Any
                 value = function(value, expression, connection)
             row[pos] = value
     return rows
+
+
+def compiled_rows(key: Hashable, build: Callable[[], QuerySet]) -> list[list[Any]]:
+    """The rows of the `values_list()` queryset that `build()` returns, with its SQL compiled once
+    per `key` and kept under core.versions' counter (building the queryset may read data, such as
+    a unit's path, so a change recompiles it). Compiling a scoped, joined queryset cost more than
+    running it (profiled at S: ~1/3 of a people-list request). `key` must hold every input of
+    `build` — the caller's scope, filters, day, offset and limit."""
+
+    compiled = _compiled(key, build)
+    return [] if compiled is None else _run(*compiled)

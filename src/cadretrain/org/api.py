@@ -13,7 +13,7 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from cadretrain.core import versions
-from cadretrain.core.api import Rows, RowsPagination, render
+from cadretrain.core.api import Rows, RowsPagination, compiled_rows, render
 from cadretrain.core.scoping import scope_key
 from cadretrain.core.web import actor_of
 from cadretrain.domain.access import Actor
@@ -56,10 +56,11 @@ UNIT_ROW_FIELDS = ("pk", "code", "name", "kind", "parent_id", "parent__code", "v
                    "successor_id", "successor__code")
 
 
-def unit_rows(qs: QuerySet[OrgUnit], *, actor: Actor, headcounts: Counter[int]) -> list[dict]:
-    """The API documents of the units of a (visible, already sliced) queryset: one query for
-    plain rows, one more for the visible unit ids when the caller is not city-wide."""
-    rows = list(qs.values_list(*UNIT_ROW_FIELDS))
+def unit_rows(qs: QuerySet[OrgUnit] | list, *, actor: Actor, headcounts: Counter[int]) -> list[dict]:
+    """The API documents of the units of a (visible, already sliced) queryset, or of its
+    `UNIT_ROW_FIELDS` rows: one query for plain rows, one more for the visible unit ids when the
+    caller is not city-wide."""
+    rows = qs if isinstance(qs, list) else list(qs.values_list(*UNIT_ROW_FIELDS))
     visible: set[int] | None = None
     if not actor.is_city_wide and rows:
         linked = {r[4] for r in rows if r[4]} | {r[8] for r in rows if r[8]}
@@ -89,11 +90,13 @@ def list_units(request: HttpRequest, current: bool = False, q: str | None = None
     actor = actor_of(request)
     qs = selectors.unit_list(actor=actor, historical=not current, q=q)
     key = ("unit_count", scope_key(actor), current, q, timezone.localdate())
-    return Rows(
-        count=lambda: versions.cached(key, qs.count),
-        fetch=lambda offset, limit: unit_rows(qs[offset:offset + limit], actor=actor,
-                                              headcounts=_headcounts(actor)),
-    )
+
+    def page(offset: int, limit: int) -> list[dict]:
+        rows = compiled_rows((key, offset, limit),
+                             lambda: qs[offset:offset + limit].values_list(*UNIT_ROW_FIELDS))
+        return unit_rows(rows, actor=actor, headcounts=_headcounts(actor))
+
+    return Rows(count=lambda: versions.cached(key, qs.count), fetch=page)
 
 
 @router.get("/units/{code}", response={200: UnitOut, 401: ErrorOut, 404: ErrorOut}, summary="One unit")

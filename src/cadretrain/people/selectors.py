@@ -7,8 +7,8 @@ from collections.abc import Callable, Hashable
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from cadretrain.core.api import compiled_rows
-from cadretrain.core.scoping import get_visible_or_404
+from cadretrain.core.api import compiled_rows, prepared_rows
+from cadretrain.core.scoping import get_visible_or_404, scope_key
 from cadretrain.domain.access import Action, Actor
 from cadretrain.domain.errors import NotFound
 from cadretrain.domain.text import fold
@@ -89,11 +89,17 @@ def person_page(build: Callable[[], QuerySet[Person]], offset: int, limit: int, 
 
 
 def person_row(*, actor: Actor, code: str) -> dict:
-    """The API document of one visible person by code (NotFound when missing or out of scope)."""
-    rows = person_rows(Person.objects.visible_to(actor).filter(code=code).order_by()[:2], actor=actor)
+    """The API document of one visible person by code (NotFound when missing or out of scope);
+    the statement is prepared once per scope (core.api.prepared_rows)."""
+
+    def build(person_code: str) -> QuerySet:
+        return (Person.objects.visible_to(actor).filter(code=person_code).order_by()
+                .values_list(*PERSON_ROW_FIELDS)[:2])
+
+    rows = prepared_rows(("person_row", scope_key(actor)), build, code)
     if len(rows) != 1:
         raise NotFound("person_not_found")
-    return rows[0]
+    return _document(rows[0], actor.can(Action.VIEW_SENSITIVE))
 
 
 def person_get(*, actor: Actor, code: str) -> Person:

@@ -15,10 +15,10 @@ from ninja import Router, Schema
 
 from cadretrain.core import versions
 from cadretrain.core.api import render
-from cadretrain.core.scoping import get_visible_or_404
 from cadretrain.domain import standards as rules_domain
 from cadretrain.domain import validation as v
 from cadretrain.domain.access import Actor
+from cadretrain.domain.errors import NotFound
 from cadretrain.domain.standards import Facts, Rule
 from cadretrain.people.models import Person
 from cadretrain.standards.evaluation import PersonReport, person_facts, rules_in_force
@@ -44,10 +44,13 @@ def person_gap_items(*, actor: Actor, code: str, day: dt.date) -> list[dict]:
     """`standards.evaluation.person_gaps` (the same steps: applicable rules, the person's facts,
     the pure evaluator) with the rules in force read from the cache: three queries instead of four,
     no standards rows rebuilt per request."""
-    person = get_visible_or_404(
-        Person.objects.select_related("position").only(
-            "pk", "code", "position_id", "position__code", "category", "management_tier"),
-        actor, code=code)
+    person = (
+        Person.objects.visible_to(actor).select_related("position")
+        .only("pk", "code", "position_id", "position__code", "category", "management_tier")
+        .filter(code=code).first()
+    )
+    if person is None:
+        raise NotFound("person_not_found")
     probe = Facts(code=person.code, position_code=person.position.code if person.position_id else "",
                   category=person.category, management_tier=person.management_tier)
     rules = [r for r in _rules(day) if rules_domain.applies(r, probe, day)]
