@@ -991,7 +991,8 @@ class Importer:
             self._resolve_people(rec["person_code"] for _, rec in chunk if isinstance(rec["person_code"], str))
             valid = []
             people = self.people
-            covers = self.actor.covers_unit_path
+            # A city-wide actor covers every unit: no call per row.
+            covers = _covers_all if self.actor.is_city_wide else self.actor.covers_unit_path
             for row, rec in chunk:
                 # Fast path: a row of text cells (CSV; text cells of an xlsx) whose every value
                 # passes. It applies the same conversions and rules as the full path below, with
@@ -1265,6 +1266,10 @@ def _date(value: Any) -> dt.date | None:
 @lru_cache(maxsize=4096)
 def _score(value: str) -> Decimal | None:
     return v.parse_score(value)
+
+
+def _covers_all(path: str) -> bool:
+    return True
 
 
 def _enrolment_parts(status: str, score: str, completed_on: str, statuses: frozenset[str],
