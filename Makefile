@@ -48,7 +48,11 @@ bootstrap: $(STAMP) var/secret_key messages var/static/staticfiles.json
 run: bootstrap
 	@SECRET_KEY=$$(cat var/secret_key) HTTPS=0 $(BIN)/cadretrain demo_logins
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	@SECRET_KEY=$$(cat var/secret_key) HTTPS=0 $(BIN)/gunicorn cadretrain.config.wsgi \
+	@# Imports and overlap scans run in the task worker, beside the web server, and stop with it.
+	@export SECRET_KEY=$$(cat var/secret_key) HTTPS=0 TASKS_BACKEND=django_tasks_db.DatabaseBackend; \
+	$(BIN)/cadretrain db_worker --no-startup-delay --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn cadretrain.config.wsgi \
 	  --bind $(HOST):$(PORT) --workers 2 --threads 4 --no-control-socket --access-logfile - \
 	  --timeout 300
 

@@ -117,3 +117,24 @@ def test_the_template_itself_imports_as_an_empty_workbook(world, client_for, tmp
     path.write_bytes(client_for("admin").get(reverse("interchange:template")).content)
     report = workbook_import(actor=world.actor("admin"), path=path)
     assert [e["code"] for e in report.errors] == ["empty_workbook"]
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes and reopens connections between tasks
+def test_with_the_worker_backend_the_upload_returns_at_once_and_the_worker_runs_the_preview(
+        world, client_for, tmp_path, settings):
+    """`make run` and production queue imports in the database for `cadretrain db_worker`: the
+    request only stores the file and the job; the preview appears once the worker has run it."""
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client = client_for("officer_a")
+    response = upload(client, tmp_path, officer_rows())
+    assert response.status_code == 302
+    job = JobRun.objects.get(kind="import_workbook")
+    assert job.status == JobRun.Status.QUEUED  # queued, not run inside the request
+    assert 'hx-trigger="every 1s"' in client.get(response["Location"]).content.decode()
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+    job.refresh_from_db()
+    assert job.status == JobRun.Status.DONE
+    assert "Tệp hợp lệ" in client.get(response["Location"]).content.decode()

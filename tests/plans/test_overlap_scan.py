@@ -218,3 +218,24 @@ def test_api_starts_a_scan_and_reports_it_in_the_callers_scope(world, api_for):
     assert api_for("officer_a").get("/api/v1/overlaps/scans/latest?year=2026").status_code == 404
     bad = api_for("admin").post("/api/v1/overlaps/scans", {"year": 1900}, content_type="application/json")
     assert bad.status_code == 400 and bad.json()["code"] == "plan_invalid_year"
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes and reopens connections between tasks
+def test_with_the_worker_backend_the_scan_request_returns_at_once_and_the_worker_computes_it(
+        world, client_for, settings):
+    """`make run` and production queue scans for `cadretrain db_worker`: ~10 s at 20,000 items
+    must not be spent inside a web request."""
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    _two_wards_same_course(world)
+    admin = client_for("admin")
+    assert admin.post("/plans/overlaps/scan/", {"year": 2026}).status_code == 302
+    scan = OverlapScan.objects.get()
+    assert scan.running and scan.job.status == JobRun.Status.QUEUED
+    assert "Đang phân tích" in admin.get("/plans/overlaps/?year=2026").content.decode()
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+    scan.refresh_from_db()
+    assert not scan.running and len(scan.clusters) == 1
+    assert "Mới nhất" in admin.get("/plans/overlaps/?year=2026").content.decode()

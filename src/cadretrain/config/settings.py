@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",
+    "django_tasks_db",
     "cadretrain.core",
     "cadretrain.org",
     "cadretrain.people",
@@ -215,6 +216,9 @@ SECURE_CSP = {
 }
 
 # --- Tasks and caching ----------------------------------------------------------------------
+# Long work (imports, overlap scans) goes through Django's tasks API. `make run` and production
+# set TASKS_BACKEND=django_tasks_db.DatabaseBackend and run `cadretrain db_worker` beside the web
+# processes; without it (tests, scripts) the ImmediateBackend runs a task inside the request.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")}}
 CACHES = {
     "default": {
