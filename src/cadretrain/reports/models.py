@@ -15,9 +15,13 @@ class SummaryCell(models.Model):
     """Enrolment figures of one unit's people (or the whole city) for one programme, one year,
     in Viet Nam or abroad. WITHDRAWN enrolments are counted only in `withdrawn`."""
 
-    unit = models.ForeignKey("org.OrgUnit", null=True, on_delete=models.CASCADE, related_name="+")
+    # Derived rows without database constraints (the ORM still cascades): the rebuild writes
+    # ~10^6 of them and PostgreSQL would check each reference at commit.
+    unit = models.ForeignKey("org.OrgUnit", null=True, on_delete=models.CASCADE, db_constraint=False,
+                             related_name="+")
     year = models.PositiveSmallIntegerField()
-    programme = models.ForeignKey("catalogue.Programme", on_delete=models.CASCADE, related_name="+")
+    programme = models.ForeignKey("catalogue.Programme", on_delete=models.CASCADE, db_constraint=False,
+                                  related_name="+")
     abroad = models.BooleanField(default=False)
     # Distinct classes with a counted enrolment of the unit's people (all classes on city rows):
     # summable over years and programmes, NOT over units (a class mixes learners of many units).
@@ -52,7 +56,8 @@ class LearnerCell(models.Model):
     one summary row ("K:<kind>:<grants_level>", the rows of `report summary`).
     Summable over units because every person belongs to exactly one current unit."""
 
-    unit = models.ForeignKey("org.OrgUnit", null=True, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.OrgUnit", null=True, on_delete=models.CASCADE, db_constraint=False,
+                             related_name="+")
     year = models.PositiveSmallIntegerField()
     series = models.CharField(max_length=64)
     learners = models.PositiveIntegerField(default=0)
@@ -74,8 +79,8 @@ class CubePerson(models.Model):
     refresh reads the old unit here, so the old unit's rows are recomputed too."""
 
     person = models.OneToOneField("people.Person", primary_key=True, on_delete=models.CASCADE,
-                                  related_name="+")
-    unit = models.ForeignKey("org.OrgUnit", on_delete=models.CASCADE, related_name="+")
+                                  db_constraint=False, related_name="+")
+    unit = models.ForeignKey("org.OrgUnit", on_delete=models.CASCADE, db_constraint=False, related_name="+")
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.unit_id}"
@@ -86,8 +91,8 @@ class CubeClass(models.Model):
     class moves to another year the refresh recomputes the old year too, and the city rows' class
     counts move by one from the filed cell to the current one."""
 
-    training_class = models.OneToOneField("training.TrainingClass", primary_key=True,
-                                          on_delete=models.CASCADE, related_name="+")
+    training_class = models.OneToOneField("training.TrainingClass", primary_key=True, on_delete=models.CASCADE,
+                                          db_constraint=False, related_name="+")
     year = models.PositiveSmallIntegerField()
     # No constraint or index: a filing, read by class only (NULL on rows filed before it existed).
     programme = models.ForeignKey("catalogue.Programme", null=True, on_delete=models.DO_NOTHING,

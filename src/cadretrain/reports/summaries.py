@@ -369,11 +369,9 @@ def rebuild_cube() -> None:
         tables = ("reports_summarycell", "reports_learnercell", "reports_cubeperson", "reports_cubeclass",
                   "reports_personcell")
         if connection.vendor == "postgresql":
-            # TRUNCATE refuses tables with pending deferred FK checks: run them now, then defer
-            # again (Django's FKs are DEFERRABLE INITIALLY DEFERRED).
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE", [])
+            # (The cube tables have no FK constraints, hence no pending trigger events that
+            # would make TRUNCATE or CREATE INDEX refuse them inside the caller's transaction.)
             cursor.execute(f"TRUNCATE {', '.join(tables)}", [])
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED", [])
         else:
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}", [])
@@ -392,8 +390,6 @@ def rebuild_cube() -> None:
         years = sorted(row[0] for row in cursor.fetchall())
         if years:
             _refresh_city_rows(cursor, years)
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE", [])  # (as for TRUNCATE, for CREATE INDEX)
         for _, ddl in dropped:
             cursor.execute(ddl, [])
         if stats:
@@ -401,8 +397,6 @@ def rebuild_cube() -> None:
             # the dashboards' plans do not change after a rebuild, and reload them.
             cursor.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)", stats)
             cursor.execute("ANALYZE sqlite_schema", [])
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED", [])
 
 
 PERSON_SUMS = ("enrolments", "nominated", "enrolled", "completed", "failed", "withdrawn", "periods")
