@@ -250,3 +250,32 @@ def test_padded_text_cells_of_a_csv_enrolment_are_stored_like_the_forms_store_th
     e = Enrolment.objects.get(person__code="P-N1", training_class__code="L-2024-01")
     assert (e.status, e.score, e.completed_on, e.certificate_no) == (
         "COMPLETED", Decimal("8.50"), dt.date(2024, 6, 30), "TC-001")
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "zip"])
+def test_a_duplicate_enrolment_in_a_later_chunk_is_reported_with_its_first_row(world, import_file, monkeypatch, fmt):
+    """Rows are written chunk by chunk; a pair repeated chunks later (new, existing or refused
+    for a full class) is still a duplicate of the first row, not an update of it."""
+    from cadretrain.interchange import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    before = counts()
+    rows = good_rows()
+    rows["classes"][0]["capacity"] = "1"
+    rows["enrolments"] = [
+        {"class_code": "L-2024-01", "person_code": "P-N1", "status": "ENROLLED"},       # row 2: takes the seat
+        {"class_code": "L-2024-01", "person_code": "P-A1", "status": "ENROLLED"},       # row 3: class full
+        {"class_code": "L-2024-01", "person_code": "00042", "status": "WITHDRAWN"},     # row 4
+        {"class_code": "L-2024-01", "person_code": "P-N1", "status": "COMPLETED", "completed_on": "2024-06-30"},
+        {"class_code": "L-2024-01", "person_code": "P-A1", "status": "WITHDRAWN"},      # row 6: dup of 3
+        {"class_code": "L-2024-01", "person_code": "00042", "status": "WITHDRAWN"},     # row 7: dup of 4
+    ]
+    report = import_file(rows, fmt=fmt)
+    check_rejected(report, before)
+    got = {(e["row"], e["column"], e["code"], e["message"]) for e in report.errors if e["sheet"] == "enrolments"}
+    assert {(r, c, code) for r, c, code, _ in got} == {
+        (3, "class_code", "class_full"), (5, "person_code", "duplicate_key"),
+        (6, "person_code", "duplicate_key"), (7, "person_code", "duplicate_key")}
+    messages = {r: m for r, _, code, m in got if code == "duplicate_key"}
+    assert "dòng 2 " in messages[5] and "(L-2024-01/P-N1)" in messages[5]
+    assert "dòng 3 " in messages[6] and "dòng 4 " in messages[7]

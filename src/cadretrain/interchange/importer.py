@@ -11,6 +11,7 @@ UPDATE."""
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -973,7 +974,12 @@ class Importer:
     # --- enrolments -----------------------------------------------------------------------------
     def _import_enrolments(self, spec: schema.SheetSpec, records: Iterator[Record]) -> None:
         classes = self._load_classes()
-        seen: dict[int, int] = {}
+        # Duplicate (class, person) pairs: inside a chunk through `seen`; across chunks through
+        # the enrolment's id, as a row written or matched by an earlier chunk is in the database
+        # by then. `row_of_id[id]` holds the row that wrote or matched enrolment `id`: 4 bytes per
+        # enrolment instead of a dict entry per row (≈100 bytes, 300 MB for 3M rows).
+        row_of_id = array("I")
+        unwritten: dict[int, int] = {}  # pairs of rows refused after validation (class full)
         may = self.actor.can(Action.MANAGE_CLASSES) or self.actor.can(Action.RECORD_RESULTS)
         fields = ["status", "score", "completed_on", "certificate_no"]
         table = self.table(Enrolment, ["id", "training_class_id", "person_id", *fields])
@@ -990,6 +996,7 @@ class Importer:
         for chunk in _chunks(records, CHUNK):
             self._resolve_people(rec["person_code"] for _, rec in chunk if isinstance(rec["person_code"], str))
             valid = []
+            seen: dict[int, int] = {}
             people = self.people
             # A city-wide actor covers every unit: no call per row.
             covers = _covers_all if self.actor.is_city_wide else self.actor.covers_unit_path
@@ -1017,7 +1024,7 @@ class Importer:
                         pair = (klass.id << 32) | person.id
                         if pair not in seen:
                             seen[pair] = row
-                            valid.append((row, klass, person.id, pair, (*part, certificate)))
+                            valid.append((row, klass, person.id, pair, (*part, certificate), person_code))
                             continue
                 vals, ok = prepare(spec, row, rec)
                 if not ok:
@@ -1066,7 +1073,8 @@ class Importer:
                 if not may:
                     self.err(row, "class_code", "not_allowed_sheet", sheet="enrolments")
                     continue
-                valid.append((row, klass, person.id, pair, (status, score, completed_on, vals["certificate_no"])))
+                valid.append((row, klass, person.id, pair, (status, score, completed_on, vals["certificate_no"]),
+                              vals["person_code"]))
             if not valid:
                 continue
             existing: dict[int, tuple[int, list[Any]]] = {}
@@ -1074,29 +1082,41 @@ class Importer:
                     person_id__in={x[2] for x in valid}, training_class_id__in={x[1].id for x in valid}
             ).values_list("id", "training_class_id", "person_id", *fields):
                 existing[(cid << 32) | pid] = (pk, rest)
-            new_count = sum(1 for x in valid if x[3] not in existing) if existing else len(valid)
+            new_count = sum(1 for x in valid if x[3] not in existing and x[3] not in unwritten) \
+                if existing or unwritten else len(valid)
             ids = iter(table.pool.take(new_count))
             inserts, updates, completions = [], [], []
             created = unchanged = updated = 0
             changed_people, changed_classes = self.changed_people, self.changed_classes
-            for row, klass, pid, pair, new in valid:
+            for row, klass, pid, pair, new, person_code in valid:
                 old = existing.get(pair)
+                first = (row_of_id[old[0]] if old[0] < len(row_of_id) else 0) if old else unwritten.get(pair)
+                if first:
+                    self.err(row, "person_code", "duplicate_key", first_row=first, key=f"{klass.code}/{person_code}")
+                    continue
                 old_status = old[1][0] if old else None
                 delta = (new[0] in SEATS) - (old_status in SEATS)
                 if delta > 0 and klass.capacity is not None and klass.seats + delta > klass.capacity:
                     self.err(row, "class_code", "class_full", code=klass.code,
                              capacity=klass.capacity)
+                    if old is None:
+                        unwritten[pair] = row
+                    else:
+                        _mark(row_of_id, old[0], row)
                     continue
                 klass.seats += delta
                 if old is None:
                     pk = next(ids)
                     inserts.append((pk, klass.id, pid, *new))
+                    _mark(row_of_id, pk, row)
                     created += 1
                 elif all(_same(a, b) for a, b in zip(old[1], new, strict=True)):
+                    _mark(row_of_id, old[0], row)
                     unchanged += 1
                     continue
                 else:
                     pk = old[0]
+                    _mark(row_of_id, pk, row)
                     updates.append((*new, pk))
                     updated += 1
                 affected_classes.add(klass.id)
@@ -1266,6 +1286,13 @@ def _date(value: Any) -> dt.date | None:
 @lru_cache(maxsize=4096)
 def _score(value: str) -> Decimal | None:
     return v.parse_score(value)
+
+
+def _mark(rows: array, index: int, row: int) -> None:
+    """rows[index] = row, growing the array (in steps, zero-filled) as needed."""
+    if index >= len(rows):
+        rows.frombytes(bytes(rows.itemsize * (index + 1 - len(rows) + 65_536)))
+    rows[index] = row
 
 
 def _covers_all(path: str) -> bool:
