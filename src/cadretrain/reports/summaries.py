@@ -494,48 +494,65 @@ class _Moves:
     def add_class(self, filing: Filing, n: int) -> None:
         self.cells[(None, *filing)][0] += n
 
-    def apply(self, cursor) -> None:  # type: ignore[no-untyped-def]
+    def apply(self, cursor, existing: set[tuple] = frozenset(),  # type: ignore[no-untyped-def, type-arg, assignment]
+              existing_learners: set[tuple] = frozenset()) -> None:  # type: ignore[type-arg, assignment]
+        """Write the differences: rows that may be missing are created empty first (one
+        statement for unit and city rows; concurrent refreshes may both create one), then moved
+        (one statement each for unit and city rows), then deleted if they emptied."""
         zeros = ", ".join(["0"] * len(SUMS))
+        cells = {k: v for k, v in self.cells.items() if any(v)}
+        learners = {k: v for k, v in self.learners.items() if v}
+        grows = sorted((k for k, v in cells.items() if k not in existing and any(x > 0 for x in v)), key=_nulls_first)
+        if grows:
+            _many(cursor,
+                f"INSERT INTO reports_summarycell ({CELL_COLUMNS}) VALUES (%s, %s, %s, %s, {zeros}) "
+                "ON CONFLICT DO NOTHING", [list(k) for k in grows])
+        grows_l = sorted((k for k, v in learners.items() if k not in existing_learners and v > 0), key=_nulls_first)
+        if grows_l:
+            _many(cursor,
+                "INSERT INTO reports_learnercell (unit_id, year, series, learners) VALUES (%s, %s, %s, 0) "
+                "ON CONFLICT DO NOTHING", [list(k) for k in grows_l])
         for city in (False, True):
             unit_sql = "unit_id IS NULL" if city else "unit_id = %s"
 
             def params(key: tuple, city: bool = city) -> list:  # type: ignore[type-arg]
                 return list(key[1:] if city else key)
 
-            cells = {k: v for k, v in self.cells.items() if (k[0] is None) == city and any(v)}
-            if cells:
-                # Make sure the row exists (concurrent refreshes may both create it), then move it.
-                grows = sorted(k for k, v in cells.items() if any(x > 0 for x in v))
-                if grows:
-                    cursor.executemany(
-                        f"INSERT INTO reports_summarycell ({CELL_COLUMNS}) VALUES (%s, %s, %s, %s, {zeros}) "
-                        "ON CONFLICT DO NOTHING", [list(k) for k in grows])
-                cursor.executemany(
+            mine = {k: v for k, v in cells.items() if (k[0] is None) == city}
+            if mine:
+                _many(cursor,
                     f"UPDATE reports_summarycell SET {', '.join(f'{f} = {f} + %s' for f in SUMS)} "
                     f"WHERE {unit_sql} AND year = %s AND programme_id = %s AND abroad = %s",
-                    [[*v, *params(k)] for k, v in sorted(cells.items())])
+                    [[*v, *params(k)] for k, v in sorted(mine.items())])
                 # classes (city) / enrolments, withdrawn (unit) fell: the row may be empty now.
-                shrinks = sorted(k for k, v in cells.items() if (v[0] < 0 if city else min(v[2], v[7]) < 0))
+                shrinks = sorted(k for k, v in mine.items() if (v[0] < 0 if city else min(v[2], v[7]) < 0))
                 if shrinks:
                     empty = "classes = 0" if city else "enrolments = 0 AND withdrawn = 0"
-                    cursor.executemany(
+                    _many(cursor,
                         f"DELETE FROM reports_summarycell WHERE {unit_sql} AND year = %s AND programme_id = %s "
                         f"AND abroad = %s AND {empty}", [params(k) for k in shrinks])
-            learners = {k: v for k, v in self.learners.items() if (k[0] is None) == city and v}
-            if learners:
-                grows_l = sorted(k for k, v in learners.items() if v > 0)
-                if grows_l:
-                    cursor.executemany(
-                        "INSERT INTO reports_learnercell (unit_id, year, series, learners) VALUES (%s, %s, %s, 0) "
-                        "ON CONFLICT DO NOTHING", [list(k) for k in grows_l])
-                cursor.executemany(
+            mine_l = {k: v for k, v in learners.items() if (k[0] is None) == city}
+            if mine_l:
+                _many(cursor,
                     f"UPDATE reports_learnercell SET learners = learners + %s WHERE {unit_sql} AND year = %s "
-                    "AND series = %s", [[v, *params(k)] for k, v in sorted(learners.items())])
-                shrinks_l = sorted(k for k, v in learners.items() if v < 0)
+                    "AND series = %s", [[v, *params(k)] for k, v in sorted(mine_l.items())])
+                shrinks_l = sorted(k for k, v in mine_l.items() if v < 0)
                 if shrinks_l:
-                    cursor.executemany(
+                    _many(cursor,
                         f"DELETE FROM reports_learnercell WHERE {unit_sql} AND year = %s AND series = %s "
                         "AND learners = 0", [params(k) for k in shrinks_l])
+
+
+def _many(cursor, sql: str, rows: list) -> None:  # type: ignore[no-untyped-def, type-arg]
+    """executemany, or execute for one row (psycopg pipelines executemany: an extra round trip)."""
+    if len(rows) == 1:
+        cursor.execute(sql, rows[0])
+    elif rows:
+        cursor.executemany(sql, rows)
+
+
+def _nulls_first(key: tuple) -> tuple:  # type: ignore[type-arg]
+    return (key[0] is not None, key[0] or 0, *key[1:])
 
 
 def _write_unit_rows(cursor, old: Cells, new: Cells, old_l: Learners, new_l: Learners) -> None:  # type: ignore[no-untyped-def]
@@ -604,25 +621,30 @@ def _refresh_one_enrolment(cursor, person: int, class_id: int) -> bool:  # type:
     if fy is None or (int(fy), fprog, bool(fab)) != filing or filed_unit not in (None, unit):
         return False
     year, key = filing[0], filing[1:]
+    # The person's stored rows of the year (side 0) and the same from their enrolments (side 1),
+    # with each programme's kind and level for the learner series, in one round trip.
     cursor.execute(
-        f"SELECT programme_id, abroad, {', '.join(PERSON_SUMS)} FROM reports_personcell "
-        "WHERE person_id = %s AND year = %s",
-        [person, year],
-    )
-    old = {(r[0], bool(r[1])): tuple(int(x) for x in r[2:]) for r in cursor.fetchall()}
-    cursor.execute(
-        f"""SELECT c.programme_id, {abroad}, {PERSON_SUMS_SQL},
+        f"""SELECT 0, g.programme_id, g.abroad, p.kind, p.grants_level, {', '.join(f'g.{f}' for f in PERSON_SUMS)}, 0
+        FROM reports_personcell g JOIN catalogue_programme p ON p.id = g.programme_id
+        WHERE g.person_id = %s AND g.year = %s
+        UNION ALL
+        SELECT 1, c.programme_id, {abroad}, MAX(p.kind), MAX(p.grants_level), {PERSON_SUMS_SQL},
                MAX(CASE WHEN c.id = %s AND e.status <> 'WITHDRAWN' THEN 1 ELSE 0 END)
         {FROM_RAW.replace("JOIN people_person pe ON pe.id = e.person_id", "")}
         WHERE e.person_id = %s AND c.start_date >= %s AND c.start_date < %s
         GROUP BY c.programme_id, {abroad}""",
-        [class_id, person, f"{year:04d}-01-01", f"{year + 1:04d}-01-01"],
+        [person, year, class_id, person, f"{year:04d}-01-01", f"{year + 1:04d}-01-01"],
     )
-    new, counted_now = {}, 0
-    for r in cursor.fetchall():
-        new[(r[0], bool(r[1]))] = tuple(int(x or 0) for x in r[2:9])
-        if (r[0], bool(r[1])) == key:
-            counted_now = int(r[9] or 0)
+    old: dict[tuple[int, bool], tuple[int, ...]] = {}
+    new: dict[tuple[int, bool], tuple[int, ...]] = {}
+    kinds: dict[int, tuple[str, str]] = {}
+    counted_now = 0
+    for side, prog_id, ab_flag, kind, level, *rest in cursor.fetchall():
+        k = (prog_id, bool(ab_flag))
+        kinds[prog_id] = (kind, level)
+        (new if side else old)[k] = tuple(int(x or 0) for x in rest[:len(PERSON_SUMS)])
+        if side and k == key:
+            counted_now = int(rest[-1] or 0)
     if any(old.get(k) != new.get(k) for k in (old.keys() | new.keys()) - {key}):
         return False  # more than this enrolment changed
     o, n = old.get(key, _ZEROS7), new.get(key, _ZEROS7)
@@ -640,11 +662,6 @@ def _refresh_one_enrolment(cursor, person: int, class_id: int) -> bool:  # type:
             )
             if cursor.fetchone() is None:
                 class_delta = counted_now - counted_before
-        seen = {k for k, v in (*old.items(), *new.items()) if v[0]}
-        cursor.execute(f"SELECT id, kind, grants_level FROM catalogue_programme WHERE id IN ({_marks(seen or [0])})",
-                       sorted(k[0] for k in seen) or [0])
-        kinds = {r[0]: (r[1], r[2]) for r in cursor.fetchall()}
-
         def series(cells: dict) -> set[str]:  # type: ignore[type-arg]
             return {s for (p, a), v in cells.items() if v[0] for s in series_of(*kinds[p], a)}
 
@@ -659,7 +676,9 @@ def _refresh_one_enrolment(cursor, person: int, class_id: int) -> bool:  # type:
                 moves.learners[(target, year, s)] += 1
             for s in before - after:
                 moves.learners[(target, year, s)] -= 1
-        moves.apply(cursor)
+        # The person was in the cell (and so in its series) before: those rows exist already.
+        moves.apply(cursor, existing={(t, *filing) for t in (unit, None)} if key in old else set(),
+                    existing_learners={(t, year, s) for t in (unit, None) for s in before})
         if key in new:
             cursor.execute(
                 f"INSERT INTO reports_personcell ({', '.join(PERSON_COLUMNS)}) VALUES ({_marks(PERSON_COLUMNS)}) "
