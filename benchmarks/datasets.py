@@ -292,7 +292,7 @@ def prepare(scale: str, db: str, seed: int, tmp: Path) -> dict[str, object]:
         source: object = cache
     else:
         template, generator, built = pg_cached(scale, seed)
-        run_db = f"{template}_run"
+        run_db = f"{template}_run_{os.getpid()}"  # one per run: concurrent runs must not drop each other's copy
         copy_start = time.perf_counter()
         pg_clone(template, run_db)
         info = {"database_url": pg_url(run_db), "sqlite_path": None, "source": template,
