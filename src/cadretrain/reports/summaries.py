@@ -176,6 +176,14 @@ def _temp_table(cursor, name: str, columns: str, *, key: str) -> None:  # type: 
         cursor.execute(f"CREATE TEMP TABLE {name} ({columns}, PRIMARY KEY ({key}))", [])
 
 
+def _analyze_temp(cursor, *names: str) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL never auto-analyses temporary tables: without statistics the joins on them
+    were planned as nested loops."""
+    if connection.vendor == "postgresql":
+        for name in names:
+            cursor.execute(f"ANALYZE {name}", [])
+
+
 BITS = 60  # series flags per 64-bit mask word
 REBUILD_TEMPS = ("cube_cls", "cube_ser", "cube_ucl", "cube_flags", "cube_uy", "cube_bits")
 
@@ -221,6 +229,7 @@ def _rebuild_learner_rows(cursor) -> None:  # type: ignore[no-untyped-def]
         SELECT programme_id, abroad, {word_sql} FROM cube_ser GROUP BY programme_id, abroad""",
         [name for word in words for name in word],
     )
+    _analyze_temp(cursor, "cube_flags")
     _temp_table(cursor, "cube_uy", "unit_id BIGINT NOT NULL, year INTEGER NOT NULL, "
                 + ", ".join(f"{m} BIGINT NOT NULL" for m in masks) + ", learners INTEGER NOT NULL",
                 key=", ".join(["unit_id", "year", *masks]))
@@ -243,7 +252,14 @@ def _rebuild_learner_rows(cursor) -> None:  # type: ignore[no-untyped-def]
                 for i, name in enumerate(series) if (int(word_values[i // BITS]) >> (i % BITS)) & 1]
     _temp_table(cursor, "cube_bits", ", ".join(f"{m} BIGINT NOT NULL" for m in masks) + ", series VARCHAR(64) NOT NULL",
                 key=", ".join([*masks, "series"]))
-    cursor.executemany(f"INSERT INTO cube_bits ({', '.join(masks)}, series) VALUES ({_marks([*masks, 0])})", expanded)
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY cube_bits ({', '.join(masks)}, series) FROM STDIN") as copy:
+            for row in expanded:
+                copy.write_row(row)
+        _analyze_temp(cursor, "cube_uy", "cube_bits")
+    else:
+        cursor.executemany(f"INSERT INTO cube_bits ({', '.join(masks)}, series) VALUES ({_marks([*masks, 0])})",
+                           expanded)
     cursor.execute(
         f"""INSERT INTO reports_learnercell (unit_id, year, series, learners)
         SELECT u.unit_id, u.year, b.series, SUM(u.learners)
@@ -264,6 +280,7 @@ def _rebuild_unit_rows(cursor) -> None:  # type: ignore[no-untyped-def]
         FROM training_trainingclass c JOIN catalogue_programme p ON p.id = c.programme_id""",
         [],
     )
+    _analyze_temp(cursor, "cube_cls")
     # The learner series of each (programme, abroad): its kind series, ALL, ABROAD, its summary row.
     _temp_table(cursor, "cube_ser", "programme_id BIGINT NOT NULL, abroad BOOLEAN NOT NULL, "
                 "series VARCHAR(64) NOT NULL", key="programme_id, abroad, series")
@@ -309,6 +326,7 @@ def _rebuild_unit_rows(cursor) -> None:  # type: ignore[no-untyped-def]
         GROUP BY u.unit_id, k.year, k.programme_id, k.abroad""",
         [],
     )
+    _analyze_temp(cursor, "cube_ucl")
     cursor.execute(
         f"""INSERT INTO reports_summarycell ({CELL_COLUMNS})
         SELECT s.unit_id, s.year, s.programme_id, s.abroad, COALESCE(u.classes, 0), s.learners, s.enrolments,
