@@ -238,7 +238,10 @@ def run_workload(module: ModuleType, ctx: Context, *, check_all: bool = False) -
     limits: list[dict[str, Any]] = []
     apps: list[dict[str, Any]] = []
     try:
-        pairs = min(ctx.repeat, getattr(module, "MAX_PAIRS", ctx.repeat))
+        cap = getattr(module, "MAX_PAIRS", ctx.repeat)
+        if isinstance(cap, dict):  # a cap per scale, e.g. {"M": 1}
+            cap = cap.get(ctx.scale, ctx.repeat)
+        pairs = min(ctx.repeat, cap)
         for i in range(pairs):
             lim = timed_call(module.limit, ctx)
             app = timed_call(module.app, ctx)
@@ -246,7 +249,7 @@ def run_workload(module: ModuleType, ctx: Context, *, check_all: bool = False) -
                 module.check(app["result"], lim["result"])
             limits.append(lim)
             apps.append(app)
-        if apps:
+        if apps and getattr(module, "MEMORY_PROBE", True):
             record["app_peak_mb_probe"] = memory_probe(module.app, ctx)
             record["limit_peak_mb_probe"] = memory_probe(module.limit, ctx)
         if hasattr(module, "counters"):
