@@ -8,8 +8,12 @@ A module ``benchmarks/workloads/<name>.py`` defines:
     The workload's name as used by ``--only`` (e.g. ``"gaps"``).
 ``SCALES: tuple[str, ...]`` (optional)
     Scales it supports, e.g. ``("XS", "S", "M")``; default: all of XS, S, M, L, XL.
-``MAX_PAIRS: int`` (optional)
-    Caps the number of (limit, app) pairs for an expensive workload (never below 3 is advised).
+``MAX_PAIRS: int | dict[str, int]`` (optional)
+    Caps the number of (limit, app) pairs for an expensive workload (never below 3 is advised),
+    for every scale or per scale (``{"M": 1}``).
+``MEMORY_PROBE: bool`` (optional, default True)
+    Whether to call ``app`` once more under tracemalloc for its peak allocation (pointless when
+    the product side runs in a subprocess).
 ``CHECK_ALL: bool`` (optional)
     Run ``check`` on every pair, not only the first (as ``--check-all`` does for all).
 ``ORDER: int`` (optional, default 50)
