@@ -105,21 +105,27 @@ def actor_for_token(raw: str) -> Actor | None:
     read request takes no write lock (under an import on SQLite it would queue behind it)."""
     from django.db import connection
 
+    from cadretrain.core import versions
+
     token_t, user_t, unit_t = ApiToken._meta.db_table, User._meta.db_table, OrgUnit._meta.db_table
     stale_before = connection.ops.adapt_datetimefield_value(timezone.now() - TOKEN_USE_RECORD_EVERY)
     with connection.cursor() as cursor:
+        # The data-version counter rides along: the request's cached figures need it next, and on
+        # PostgreSQL every saved round trip counts.
         cursor.execute(
             f"SELECT u.id, u.username, u.role, u.institution_id, u.person_id, ou.path, "
-            f"CASE WHEN t.last_used_at IS NULL OR t.last_used_at < %s THEN t.id END "
+            f"CASE WHEN t.last_used_at IS NULL OR t.last_used_at < %s THEN t.id END, "
+            f"({versions.CURRENT_SQL}) "
             f"FROM {token_t} t JOIN {user_t} u ON u.id = t.user_id "
             f"LEFT JOIN {unit_t} ou ON ou.id = u.unit_id "
             f"WHERE t.digest = %s AND t.revoked = %s AND u.is_active = %s",
-            [stale_before, token_digest(raw), False, True],
+            [stale_before, versions.TOPIC, token_digest(raw), False, True],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    user_id, username, role, institution_id, person_id, unit_path, stale_token_id = row
+    user_id, username, role, institution_id, person_id, unit_path, stale_token_id, version = row
+    versions.seen(versions.TOPIC, version or 0)
     if stale_token_id is not None:
         now = timezone.now()
         ApiToken.objects.filter(pk=stale_token_id).filter(

@@ -35,13 +35,23 @@ _lock = threading.Lock()
 _request = threading.local()
 
 
+CURRENT_SQL = "SELECT version FROM core_dataversion WHERE topic = %s"
+
+
+def seen(topic: str, value: int) -> None:
+    """The counter as read by another statement of this request (the API's token query)."""
+    memo: dict[str, int] | None = getattr(_request, "memo", None)
+    if memo is not None:
+        memo[topic] = value
+
+
 def current(topic: str = TOPIC) -> int:
     """The counter's committed value (0 before the first change); read once per HTTP request."""
     memo: dict[str, int] | None = getattr(_request, "memo", None)
     if memo is not None and topic in memo:
         return memo[topic]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM core_dataversion WHERE topic = %s", [topic])
+        cursor.execute(CURRENT_SQL, [topic])
         row = cursor.fetchone()
     value = row[0] if row else 0
     if memo is not None:
