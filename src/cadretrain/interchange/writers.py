@@ -70,9 +70,12 @@ def _fetch(qs: QuerySet) -> Iterator[Block]:
             yield rows
 
 
-def _day(field: str) -> Cast:
+def _day(field: str) -> Any:
     """A date as YYYY-MM-DD text on every backend (SQLite's driver would otherwise convert each
-    one to a date object in Python, only for the writer to turn it back into text)."""
+    one to a date object in Python, only for the writer to turn it back into text). SQLite
+    stores dates as that text; PostgreSQL formats them explicitly, whatever its DateStyle."""
+    if connection.vendor == "postgresql":
+        return Func(F(field), template="to_char(%(expressions)s, 'YYYY-MM-DD')", output_field=CharField())
     return Cast(field, CharField())
 
 
