@@ -104,12 +104,18 @@ def test_dashboard_page_takes_at_most_six_queries(world, data, client_for, perso
         assert b"js-plotly" in res.content
 
 
-def test_the_cache_is_emptied_by_an_enrolment_change(world, data, client_for):
+@pytest.mark.django_db(transaction=True)
+def test_the_cache_is_emptied_when_an_enrolment_change_commits(world, data, client_for):
+    from django.db import transaction
+
     from cadretrain.reports.models import DashboardCache
 
     client_for("admin").get("/reports/")
     assert DashboardCache.objects.exists()
-    enrol(data.classes[0], Person.objects.exclude(enrolments__training_class=data.classes[0]).first(), "ENROLLED")
+    with transaction.atomic():
+        enrol(data.classes[0], Person.objects.exclude(enrolments__training_class=data.classes[0]).first(), "ENROLLED")
+        enrol(data.classes[1], Person.objects.exclude(enrolments__training_class=data.classes[1]).first(), "ENROLLED")
+        assert DashboardCache.objects.exists()  # not before the commit (no lock held meanwhile)
     assert not DashboardCache.objects.exists()
 
 

@@ -906,9 +906,24 @@ def _on_people_facts_changed(sender: object, **_: object) -> None:
 
 
 def invalidate_dashboard_cache() -> None:
-    """Forget cached people figures (compliance, tier percentages) after any relevant change."""
+    """Forget cached people figures (compliance, tier percentages) after any relevant change.
+
+    Done once the change commits (at once outside a transaction), once per transaction: a DELETE
+    inside the writer's transaction would lock the cached rows until its commit and make every
+    concurrent enrolment wait for it on PostgreSQL."""
+    if connection.in_atomic_block:
+        if not any(getattr(func, "dashboard_cache", False) for _, func, _ in connection.run_on_commit):
+            transaction.on_commit(_delete_dashboard_cache)
+        return
+    _delete_dashboard_cache()
+
+
+def _delete_dashboard_cache() -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM reports_dashboardcache", [])
+
+
+_delete_dashboard_cache.dashboard_cache = True  # type: ignore[attr-defined]
 
 
 def connect() -> None:
