@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -545,3 +546,14 @@ def allocation_run_get(*, actor: Actor, pk: int) -> Any:
     from cadretrain.plans.models import AllocationRun
 
     return get_visible_or_404(AllocationRun.objects.select_related("unit"), actor, pk=pk)
+
+
+def free_shared_class_codes(year: int) -> Iterator[str]:
+    """Codes `CHUNG-<year>-NN` not yet taken by any class, in order: the merge form proposes the
+    first. Class codes are unique city-wide, so the check looks at every class; it reveals no
+    class, only which number comes next."""
+    from cadretrain.training.models import TrainingClass
+
+    prefix = f"CHUNG-{year}-"
+    taken = set(TrainingClass.objects.filter(code__startswith=prefix).values_list("code", flat=True))
+    return (f"{prefix}{n:02d}" for n in range(1, 10_000) if f"{prefix}{n:02d}" not in taken)

@@ -208,10 +208,7 @@ def overlaps(request: HttpRequest) -> HttpResponse:
     years = _int(request.GET.get("years")) or 3
     repeats = selectors.repeat_nominations(actor=actor, years=years)
     costs = selectors.programme_costs({m.programme_id for c in clusters for m in c.members if m.programme_id})
-    from cadretrain.training.models import TrainingClass
-
-    taken = set(TrainingClass.objects.filter(code__startswith=f"CHUNG-{year}-").values_list("code", flat=True))
-    free = (f"CHUNG-{year}-{n:02d}" for n in range(1, 10_000) if f"CHUNG-{year}-{n:02d}" not in taken)
+    free = selectors.free_shared_class_codes(year)
     programmes = list(Programme.objects.order_by("code").only("pk", "code", "name", "periods")[:1000])
     periods = {p.pk: p.periods for p in programmes}
     defaults = {}
@@ -359,7 +356,7 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unplaced_all = [r for r in rows if not r.get("class")]
     unplaced = sorted(unplaced_all, key=lambda r: -(r.get("priority") or 0))[:UNPLACED_SHOWN]
     shown = placed + unplaced
-    names = dict(OrgUnit.objects.filter(code__in={r["unit"] for r in shown}).values_list("code", "name"))
+    names = dict(OrgUnit.objects.visible_to(actor).filter(code__in={r["unit"] for r in shown}).values_list("code", "name"))
     for r in shown:
         r["unit_name"] = names.get(r["unit"], r["unit"])
         deadline = r.get("deadline")
