@@ -390,6 +390,9 @@ def rebuild_cube() -> None:
             # (The cube tables have no FK constraints, hence no pending trigger events that
             # would make TRUNCATE or CREATE INDEX refuse them inside the caller's transaction.)
             cursor.execute(f"TRUNCATE {', '.join(tables)}", [])
+            # The default 4 MB makes the rebuild's sorts and hash aggregates over ~10^6 rows spill
+            # to disk; for this transaction only.
+            cursor.execute("SET LOCAL work_mem = '256MB'", [])
         else:
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}", [])
@@ -410,6 +413,9 @@ def rebuild_cube() -> None:
             _refresh_city_rows(cursor, years)
         for _, ddl in dropped:
             cursor.execute(ddl, [])
+        if connection.vendor == "postgresql":
+            # Fresh statistics for the dashboards' plans (TRUNCATE left the planner with none).
+            cursor.execute("ANALYZE reports_summarycell, reports_learnercell, reports_personcell", [])
         if stats:
             # SQLite forgets a dropped index's statistics: put them back (same data shape) so
             # the dashboards' plans do not change after a rebuild, and reload them.
