@@ -119,6 +119,18 @@ def test_the_cache_is_emptied_when_an_enrolment_change_commits(world, data, clie
     assert not DashboardCache.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_cache_is_emptied_when_a_new_person_is_added(world, data, client_for):
+    """A new person has no enrolments, but counts in the compliance and tier figures at once."""
+    from cadretrain.reports.models import DashboardCache
+    from tests.world import _person
+
+    client_for("admin").get("/reports/")
+    assert DashboardCache.objects.exists()
+    _person("P-NEW", "Lê Văn Mới", world.ward_a, world.position)
+    assert not DashboardCache.objects.exists()
+
+
 def test_officer_cannot_look_at_another_ward(world, data, client_for):
     assert client_for("officer_a").get("/reports/", {"unit": "00008"}).status_code == 404
     assert client_for("officer_a").get("/reports/classes/", {"unit": "00008"}).status_code == 404

@@ -900,9 +900,9 @@ def _on_class_deleted(sender: object, instance: object, **_: object) -> None:
 
 def _on_person_saved(sender: object, instance: object, created: bool = False,
                      update_fields: Iterable[str] | None = None, **_: object) -> None:
-    if created:
-        return
-    if update_fields is None or "unit" in set(update_fields) or "unit_id" in set(update_fields):
+    # A new person has no enrolments yet (nothing in the cube), but counts in the compliance and
+    # tier figures the dashboard caches.
+    if not created and (update_fields is None or {"unit", "unit_id"} & set(update_fields)):
         refresh_cube(person_ids=[instance.pk])  # type: ignore[attr-defined]
     invalidate_dashboard_cache()
 
