@@ -23,4 +23,19 @@ class Command(BaseCommand):
         start = time.perf_counter()
         with transaction.atomic():
             enrolments_rebuilt.send(sender=None)
+        _analyze_summary_tables()
         self.stdout.write(f"Đã tính lại các bảng tổng hợp trong {time.perf_counter() - start:.1f} giây.")
+
+
+def _analyze_summary_tables() -> None:
+    """Planner statistics for the rebuilt tables: a table created by a recent migration has
+    none, and the dashboards' plans depend on them (the demo loader and imports do the same)."""
+    from django.db import connection
+
+    tables = [t for t in connection.introspection.table_names()
+              if t.startswith("reports_") or t == "training_personyearperiods"]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit=1000")  # sampled: seconds, not minutes, at L
+        for table in tables:
+            cursor.execute(f'ANALYZE "{table}"')
