@@ -260,6 +260,8 @@ def test_rebuild_summaries_restores_every_derived_table_from_the_raw_rows(demo):
     with connection.cursor() as cursor:
         for table in before:
             cursor.execute(f"DELETE FROM {table}")
+        if connection.vendor == "sqlite":  # as for a summary table a migration just created
+            cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'reports_summarycell'")
     out = StringIO()
     call_command("rebuild_summaries", stdout=out)
     assert "Đã tính lại các bảng tổng hợp" in out.getvalue()
