@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 
 from cadretrain.core.audit import audit_record
 from cadretrain.core.models import JobRun
+from cadretrain.core.retry import ATTEMPTS, is_retryable
 from cadretrain.domain.access import Action, Actor
 from cadretrain.domain.errors import NotAllowed
 from cadretrain.interchange.importer import Importer, ImportReport, Progress
@@ -27,6 +28,20 @@ def workbook_import(
     transaction; records one job and one audit event summarising the counts."""
     if not actor.can(Action.IMPORT):
         raise NotAllowed()
+    for attempt in range(1, ATTEMPTS + 1):
+        report = _import_once(actor=actor, path=path, dry_run=dry_run, progress=progress, job=job,
+                              last_attempt=attempt == ATTEMPTS)
+        if report is not None:
+            return report
+    raise AssertionError("unreachable")
+
+
+def _import_once(
+    *, actor: Actor, path: str | Path, dry_run: bool, progress: Progress | None, job: JobRun | None,
+    last_attempt: bool,
+) -> ImportReport | None:
+    """One all-or-nothing attempt; None when PostgreSQL aborted it as a deadlock victim (nothing
+    was written) and another attempt may run (core.retry says why writers can deadlock)."""
     importer = Importer(actor=actor, dry_run=dry_run, progress=progress)
     try:
         sheets = open_workbook(path)
@@ -51,6 +66,8 @@ def workbook_import(
     try:
         return importer.run(sheets, on_commit=record)
     except DatabaseError as exc:  # a constraint the validation missed: nothing was written
+        if is_retryable(exc) and not last_attempt and not connection.in_atomic_block:
+            return None
         importer.report.add_error(None, None, None, "import_failed", detail=str(exc).splitlines()[0][:300])
         return importer.report
 
