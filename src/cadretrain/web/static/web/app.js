@@ -7,9 +7,9 @@ document.addEventListener("change", (event) => {
 });
 
 // Charts: <div class="js-plotly" data-figure='{"data": [...], "layout": {...}}'> is drawn by
-// Plotly (served from /static) when the page or an htmx swap brings it in. The bundle names two
-// CDN URLs (map icons, geo topojson); they are used only by map traces, which the product never
-// draws, and the Content-Security-Policy (connect-src/img-src 'self') would block them anyway.
+// Plotly (served from /static) when the page or an htmx swap brings it in. The vendored bundle is
+// Plotly's "cartesian" build without map code, its network defaults blanked
+// (scripts/vendor_plotly.sh); the Content-Security-Policy keeps every fetch on 'self' anyway.
 function drawCharts(root) {
   if (typeof window.Plotly === "undefined") return;
   root.querySelectorAll(".js-plotly:not([data-drawn])").forEach((el) => {
