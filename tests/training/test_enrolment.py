@@ -231,3 +231,23 @@ def test_withdrawn_person_can_be_enrolled_again(world):
     assert exc.value.code == "cannot_withdraw"
     assert TrainingClass.objects.get(pk=tc.pk).enrolled == 0
     assert PersonYearPeriods.objects.count() == 0
+
+
+def test_a_refused_enrolment_is_answered_without_a_write_transaction(world, api_for):
+    """In a race for seats most requests are refused; they must not queue for the write lock
+    (behind an import on SQLite). Refusals read from committed data: no BEGIN, no write, and
+    still the specific reason in the order of the authoritative checks."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    open_class("K-1", world.ward_a, capacity=1)
+    client = api_for("officer_a")
+    client.post("/api/v1/classes/K-1/enrolments", {"person": "P-A1"}, content_type="application/json")
+    for person, code in (("P-A2", "class_full"), ("P-A1", "already_enrolled")):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post("/api/v1/classes/K-1/enrolments", {"person": person},
+                                   content_type="application/json")
+        assert response.status_code == 409 and response.json()["code"] == code
+        statements = [q["sql"].lstrip().split()[0].upper() for q in captured.captured_queries]
+        assert not {"BEGIN", "SAVEPOINT", "INSERT", "UPDATE", "DELETE"} & set(statements[1:]), statements
+    assert TrainingClass.objects.get(code="K-1").enrolled == 1

@@ -77,7 +77,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "cadretrain.web.middleware.SQLiteWriteQueueMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cadretrain.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -117,6 +116,8 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PAT
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Django's backend plus a per-process queue for writers at BEGIN (core/sqlite_backend).
+    _db["ENGINE"] = "cadretrain.core.sqlite_backend"
     # WAL lets readers go on while an import writes; IMMEDIATE takes the write lock at BEGIN so
     # that two writers queue on busy_timeout instead of failing with "database is locked".
     _db["OPTIONS"] = {

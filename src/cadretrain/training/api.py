@@ -194,9 +194,9 @@ def list_enrolments(request: HttpRequest, code: str, limit: int = 200, offset: i
 @router.post("/classes/{code}/enrolments", response={201: dict}, summary="Enrol a person (takes a seat)")
 def create_enrolment(request: HttpRequest, code: str, body: PersonRef) -> Status:
     actor = _actor(request)
-    tc = selectors.class_get(actor=actor, code=code)
+    tc = selectors.class_get(actor=actor, code=code, related=("organizer_unit",))
     person = person_get(actor=actor, code=body.person)
-    enrolment = run_with_retry(lambda: services.enrolment_create(actor=actor, training_class=tc, person=person))
+    enrolment = services.enrolment_create(actor=actor, training_class=tc, person=person)
     return Status(201, enrolment_out(enrolment))
 
 

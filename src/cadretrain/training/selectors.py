@@ -57,12 +57,13 @@ def class_list(
     return qs.order_by("-start_date", "code")
 
 
-def class_get(*, actor: Actor, code: str) -> TrainingClass:
-    """One visible class by code (NotFound when missing or out of scope)."""
-    return get_visible_or_404(
-        TrainingClass.objects.select_related("programme", "organizer_unit", "institution", "partner"),
-        actor, code=code,
-    )
+CLASS_RELATED = ("programme", "organizer_unit", "institution", "partner")
+
+
+def class_get(*, actor: Actor, code: str, related: tuple[str, ...] = CLASS_RELATED) -> TrainingClass:
+    """One visible class by code (NotFound when missing or out of scope). `related` narrows the
+    joined rows for hot paths that need only some of them (the enrolment POST: its organiser)."""
+    return get_visible_or_404(TrainingClass.objects.select_related(*related), actor, code=code)
 
 
 def organised_classes(actor: Actor) -> QuerySet[TrainingClass]:

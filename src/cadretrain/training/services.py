@@ -21,6 +21,7 @@ from django.utils import timezone
 from cadretrain.catalogue.models import Institution, Lecturer, Programme
 from cadretrain.core.audit import audit_record, diff, snapshot
 from cadretrain.core.choices import ClassMode, ClassStatus, EnrolmentStatus
+from cadretrain.core.retry import run_with_retry
 from cadretrain.domain import training as rules
 from cadretrain.domain import validation as v
 from cadretrain.domain.access import Action, Actor, Role
@@ -311,12 +312,10 @@ def _promote_waitlist(training_class: TrainingClass) -> list[int]:
         promoted.append(nxt.person_id)
 
 
-def _check_full_time_overlap(training_class: TrainingClass, person: Person) -> None:
-    """A person cannot sit two full-time (TAP_TRUNG) classes at the same time."""
+def _full_time_overlap(training_class: TrainingClass, person: Person) -> str | None:
+    """The code of another full-time (TAP_TRUNG) class the person sits at the same time, if any."""
     if training_class.mode != ClassMode.TAP_TRUNG:
-        return
-    # Serialise enrolments of this person so two overlapping requests cannot both pass the check.
-    list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True))
+        return None
     others = (
         Enrolment.objects.filter(
             person=person, status__in=SEAT_STATUSES, training_class__mode=ClassMode.TAP_TRUNG,
@@ -327,17 +326,60 @@ def _check_full_time_overlap(training_class: TrainingClass, person: Person) -> N
         .exclude(training_class__status=ClassStatus.CANCELLED)
         .values_list("training_class__code", "training_class__start_date", "training_class__end_date")
     )
-    other = rules.first_overlap(training_class.start_date, training_class.end_date, others)
+    return rules.first_overlap(training_class.start_date, training_class.end_date, others)
+
+
+def _check_full_time_overlap(training_class: TrainingClass, person: Person) -> None:
+    """A person cannot sit two full-time (TAP_TRUNG) classes at the same time."""
+    if training_class.mode != ClassMode.TAP_TRUNG:
+        return
+    # Serialise enrolments of this person so two overlapping requests cannot both pass the check.
+    list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True))
+    other = _full_time_overlap(training_class, person)
     if other:
         raise Conflict("full_time_overlap", other=other)
 
 
 # --- enrolment ----------------------------------------------------------------------------------
-@transaction.atomic
+def _refuse_enrolment_early(actor: Actor, training_class: TrainingClass, person: Person) -> None:
+    """Every refusal of `enrolment_create` that committed data already shows, read without a
+    write transaction and in the same order as the authoritative checks inside it.
+
+    In a race for seats most requests are refused (class full); on SQLite a write transaction
+    means waiting for the one write lock, behind an import perhaps. A refusal read here is true
+    at the moment it was read, so it may be answered at once; a request that passes still goes
+    through every check again under the lock."""
+    current = (TrainingClass.objects.visible_to(actor).filter(pk=training_class.pk)
+               .values_list("status", "capacity", "enrolled").first())
+    if current is None:
+        raise NotFound("trainingclass_not_found")
+    if not can_act_on_class(actor, training_class, Action.MANAGE_CLASSES):
+        raise NotAllowed()
+    _ensure_person_visible(actor, person)
+    status, capacity, enrolled = current
+    if status not in rules.ENROLLING_STATUSES:
+        raise Conflict("class_not_enrolling")
+    existing = (Enrolment.objects.filter(training_class_id=training_class.pk, person_id=person.pk)
+                .values_list("status", flat=True).first())
+    if existing is not None and existing not in (EnrolmentStatus.NOMINATED, EnrolmentStatus.WITHDRAWN):
+        raise Conflict("already_enrolled")
+    other = _full_time_overlap(training_class, person)
+    if other:
+        raise Conflict("full_time_overlap", other=other)
+    if capacity is not None and enrolled >= capacity:
+        raise Conflict("class_full")
+
+
 def enrolment_create(*, actor: Actor, training_class: TrainingClass, person: Person) -> Enrolment:
     """Enrol a person directly in a class (organiser), taking a seat or refusing `class_full`."""
-    _ensure_class(actor, training_class)
-    _ensure_person_visible(actor, person)
+    _refuse_enrolment_early(actor, training_class, person)
+    # A deadlock victim on PostgreSQL (an import rewriting the same people) is run again.
+    return run_with_retry(lambda: _enrol(actor=actor, training_class=training_class, person=person))
+
+
+@transaction.atomic
+def _enrol(*, actor: Actor, training_class: TrainingClass, person: Person) -> Enrolment:
+    """The seat-taking part of `enrolment_create`, under the write lock (visibility checked)."""
     if training_class.status not in rules.ENROLLING_STATUSES:
         raise Conflict("class_not_enrolling")
     existing = Enrolment.objects.select_for_update().filter(training_class=training_class, person=person).first()
