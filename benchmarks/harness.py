@@ -249,7 +249,10 @@ def run_workload(module: ModuleType, ctx: Context, *, check_all: bool = False) -
                 module.check(app["result"], lim["result"])
             limits.append(lim)
             apps.append(app)
-        if apps and getattr(module, "MEMORY_PROBE", True):
+        probe = getattr(module, "MEMORY_PROBE", True)
+        if isinstance(probe, dict):  # per scale, e.g. {"L": False}: the probe repeats a call
+            probe = probe.get(ctx.scale, True)
+        if apps and probe:
             record["app_peak_mb_probe"] = memory_probe(module.app, ctx)
             record["limit_peak_mb_probe"] = memory_probe(module.limit, ctx)
         if hasattr(module, "counters"):

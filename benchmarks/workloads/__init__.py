@@ -11,9 +11,10 @@ A module ``benchmarks/workloads/<name>.py`` defines:
 ``MAX_PAIRS: int | dict[str, int]`` (optional)
     Caps the number of (limit, app) pairs for an expensive workload (never below 3 is advised),
     for every scale or per scale (``{"M": 1}``).
-``MEMORY_PROBE: bool`` (optional, default True)
+``MEMORY_PROBE: bool | dict[str, bool]`` (optional, default True)
     Whether to call ``app`` once more under tracemalloc for its peak allocation (pointless when
-    the product side runs in a subprocess).
+    the product side runs in a subprocess; too costly for a 3M-row import), for every scale or
+    per scale (``{"L": False}``).
 ``CHECK_ALL: bool`` (optional)
     Run ``check`` on every pair, not only the first (as ``--check-all`` does for all).
 ``ORDER: int`` (optional, default 50)
