@@ -56,7 +56,10 @@ def trend(board: Dashboard) -> dict[str, Any]:
         ],
         "layout": _layout(str(_("Lớp và học viên theo năm — {series}")).format(series=SERIES_LABELS[key]),
                           xaxis={"type": "category"}, yaxis={"title": {"text": str(_("Lớp"))}},
-                          yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero"}),
+                          yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero",
+                                  "title": {"text": str(_("Số học viên"))}, "tickformat": ",d"},
+                          # room for the right-hand axis's numbers and title
+                          margin={"l": 60, "r": 70, "t": 50, "b": 60}),
     }
 
 
