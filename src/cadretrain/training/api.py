@@ -10,7 +10,6 @@ from ninja import Router, Schema, Status
 
 from cadretrain.catalogue.models import Institution, Lecturer
 from cadretrain.catalogue.selectors import programme_get
-from cadretrain.core.retry import run_with_retry
 from cadretrain.core.scoping import get_visible_or_404
 from cadretrain.domain.errors import NotFound
 from cadretrain.org.models import OrgUnit
@@ -205,8 +204,7 @@ def create_nomination(request: HttpRequest, code: str, body: PersonRef) -> Statu
     actor = _actor(request)
     tc = selectors.class_get(actor=actor, code=code)
     person = person_get(actor=actor, code=body.person)
-    return Status(201, enrolment_out(run_with_retry(
-        lambda: services.nomination_create(actor=actor, training_class=tc, person=person))))
+    return Status(201, enrolment_out(services.nomination_create(actor=actor, training_class=tc, person=person)))
 
 
 @router.post("/enrolments/{enrolment_id}/approve", summary="Approve a nomination (seat or waitlist)")

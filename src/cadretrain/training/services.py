@@ -416,9 +416,14 @@ def _nominating_unit(actor: Actor, person: Person) -> OrgUnit:
     return person.unit
 
 
-@transaction.atomic
 def nomination_create(*, actor: Actor, training_class: TrainingClass, person: Person) -> Enrolment:
-    """A unit nominates one of its people for an open class (within the class's per-unit quota)."""
+    """A unit nominates one of its people for an open class (within the class's per-unit quota).
+    A deadlock victim on PostgreSQL is run again (web form and API alike)."""
+    return run_with_retry(lambda: _nominate(actor=actor, training_class=training_class, person=person))
+
+
+@transaction.atomic
+def _nominate(*, actor: Actor, training_class: TrainingClass, person: Person) -> Enrolment:
     if not actor.can(Action.NOMINATE):
         raise NotAllowed()
     if not TrainingClass.objects.visible_to(actor).filter(pk=training_class.pk).exists():
