@@ -50,10 +50,12 @@ MAX_ERRORS = 50_000
 # (150,000 new people: 30 scans). At S, 1,000 codes probe the index; a much smaller table's
 # statistics can still tip the planner to a scan, which is cheap while the table is small.
 LOOKUP_BATCH = 1000
-# Above this many changed enrolments the derived tables are rebuilt rather than patched. Measured
-# at S (60,000 new enrolments of 6,000 people in a 120,000-enrolment database): the incremental
-# refresh took 4 s, the full rebuild 10 s, so patching wins well past "small" loads.
+# The derived tables are rebuilt rather than patched when more than this many enrolments changed
+# and they are more than REBUILD_SHARE of all enrolments after the import (a first load). The
+# patch moves the cube by the changes (`refresh_cube(changes=...)`): its cost follows the
+# changes, the rebuild's the whole table.
 REBUILD_THRESHOLD = 100_000
+REBUILD_SHARE = 0.8
 # Rows sampled per index by SQLite's ANALYZE after a large load.
 ANALYSIS_LIMIT = 2000
 SEATS = frozenset(str(s) for s in SEAT_STATUSES)
@@ -166,7 +168,9 @@ class Importer:
         self.institutions: dict[str, int] | None = None
         self.changed_people: set[int] = set()
         self.changed_classes: set[int] = set()
+        self.new_classes: set[int] = set()  # created by this import: nobody else sees them before it commits
         self.changed_enrolments = 0
+        self.enrolment_changes = EnrolmentChanges()
         self.numeric: set[str] | frozenset[str] = _NO_NUMERIC  # code columns of the current row that were numeric cells
         self.sheet = ""
         self.limits: dict[str, dict[str, int]] = {}
@@ -951,6 +955,7 @@ class Importer:
                     pk = next(ids)
                     inserts.append((pk, code, self._class_status(clean), 0, *new))
                     classes[code] = ClassRef(code, pk, clean["programme_id"], clean["capacity"], 0, unit.path)
+                    self.new_classes.add(pk)
                     self.report.count("classes", "created")
                 elif tuple(old[1:]) != new:
                     updates.append((*new, old[0]))
@@ -993,6 +998,7 @@ class Importer:
         code_limit, certificate_limit = limits.get("person_code", 40), limits.get("certificate_no", 64)
         # (status, score, completed_on) cells → their values, for the fast path below.
         parts: dict[tuple[str, str, str], tuple[str, Decimal | None, dt.date | None] | None] = {}
+        note = self.enrolment_changes.add
         for chunk in _chunks(records, CHUNK):
             self._resolve_people(rec["person_code"] for _, rec in chunk if isinstance(rec["person_code"], str))
             valid = []
@@ -1122,9 +1128,9 @@ class Importer:
                 affected_classes.add(klass.id)
                 # _note_enrolment_change, inline (once per changed enrolment).
                 self.changed_enrolments += 1
-                if self.changed_enrolments <= REBUILD_THRESHOLD:
-                    changed_people.add(pid)
-                    changed_classes.add(klass.id)
+                note(pair, old_status, new[0])
+                changed_people.add(pid)
+                changed_classes.add(klass.id)
                 if new[0] == EnrolmentStatus.COMPLETED and old_status != EnrolmentStatus.COMPLETED \
                         and klass.programme_id in grants:
                     completions.append((pid, pk, grants[klass.programme_id], new[2], new[3], klass.id))
@@ -1135,13 +1141,13 @@ class Importer:
             table.update(fields, updates)
             if completions:
                 self._grant(completions)
-        self._recount(affected_classes)
+        self._recount(affected_classes, classes)
 
-    def _note_enrolment_change(self, person_id: int, class_id: int) -> None:
+    def _note_enrolment_change(self, person_id: int, class_id: int, old: str | None, new: str | None) -> None:
         self.changed_enrolments += 1
-        if self.changed_enrolments <= REBUILD_THRESHOLD:
-            self.changed_people.add(person_id)
-            self.changed_classes.add(class_id)
+        self.enrolment_changes.add((class_id << 32) | person_id, old, new)
+        self.changed_people.add(person_id)
+        self.changed_classes.add(class_id)
 
     def _grant(self, completions: list[tuple[int, int, tuple[str, str, str], dt.date, str, int]]) -> None:
         """Completion of a granting programme gives its level from the completion date unless the
@@ -1175,8 +1181,14 @@ class Importer:
                                 "enrolment_id", "issuer"]).insert(inserts)
         self.report.granted_credentials += len(inserts)
 
-    def _recount(self, class_ids: set[int]) -> None:
-        """Keep each class's `enrolled` counter equal to the seats taken."""
+    def _recount(self, class_ids: set[int], classes: dict[str, ClassRef]) -> None:
+        """Keep each class's `enrolled` counter equal to the seats taken. A class this import
+        created holds only the enrolments it wrote (no other writer sees it before the commit):
+        its counter is the seats the importer counted; the others are counted in the table."""
+        new = [(ref.seats, ref.id) for ref in classes.values() if ref.id in self.new_classes and ref.id in class_ids]
+        if new:
+            self.table(TrainingClass, ["id"]).update(["enrolled"], new)
+            class_ids = class_ids - {pk for _, pk in new}
         if not class_ids:
             return
         statuses = ", ".join(f"'{s}'" for s in sorted(SEATS))
@@ -1223,14 +1235,25 @@ class Importer:
             self.report.count("standards", key, counts.get(key, 0))
 
     # --- after a successful write ---------------------------------------------------------------
+    def _rebuild(self) -> bool:
+        """Rebuild the derived tables rather than patch them: a load that is most of the table."""
+        if self.changed_enrolments <= REBUILD_THRESHOLD:
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {Enrolment._meta.db_table}")  # noqa: S608
+            total = cursor.fetchone()[0]
+        return self.changed_enrolments > REBUILD_SHARE * total
+
     def _after_write(self) -> None:
         from cadretrain.training.signals import enrolments_changed, enrolments_rebuilt
 
-        if self.changed_enrolments > REBUILD_THRESHOLD:
+        if self._rebuild():
             enrolments_rebuilt.send(sender=None)
         elif self.changed_people or self.changed_classes:
+            # The changes let the cube move by their difference when nothing else changed (the
+            # people and classes named are theirs); otherwise it recomputes the units touched.
             enrolments_changed.send(sender=None, person_ids=set(self.changed_people),
-                                    class_ids=set(self.changed_classes))
+                                    class_ids=set(self.changed_classes), changes=self.enrolment_changes)
         if self.changed_enrolments > REBUILD_THRESHOLD or self.report.rows > 50_000:
             with connection.cursor() as cursor:
                 sqlite = connection.vendor == "sqlite"
@@ -1295,6 +1318,34 @@ def _derived_tables() -> set[str]:
 
     models = [*apps.get_app_config("reports").get_models(), apps.get_model("training", "PersonYearPeriods")]
     return {m._meta.db_table for m in models if m._meta.managed and not m._meta.proxy}
+
+
+_STATUS_CODES: tuple[str | None, ...] = (None, *(str(s) for s in EnrolmentStatus.values))
+_CODE_OF = {status: code for code, status in enumerate(_STATUS_CODES)}
+
+
+class EnrolmentChanges:
+    """The enrolments an import changed, for `refresh_cube(changes=...)`: (person, class, old
+    status, new status) each, kept in 9 bytes (the pair as class << 32 | person, both statuses in
+    one byte) rather than a tuple of ~150 bytes: a large import changes millions."""
+
+    __slots__ = ("codes", "pairs")
+
+    def __init__(self) -> None:
+        self.pairs = array("Q")
+        self.codes = array("B")
+
+    def add(self, pair: int, old: str | None, new: str | None) -> None:
+        self.pairs.append(pair)
+        self.codes.append(_CODE_OF[old] << 4 | _CODE_OF[new])
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __iter__(self) -> Iterator[tuple[int, int, str | None, str | None]]:
+        names = _STATUS_CODES
+        for pair, code in zip(self.pairs, self.codes, strict=True):
+            yield pair & 0xFFFFFFFF, pair >> 32, names[code >> 4], names[code & 15]
 
 
 def _mark(rows: array, index: int, row: int) -> None:

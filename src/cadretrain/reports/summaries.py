@@ -18,6 +18,10 @@ is read from the `enrolments_changed` kwargs:
 * person_ids only — the people changed (transfer to another unit): their units × every year
   they have enrolments in.
 
+A bulk writer that names every enrolment it changed with its old and new status (`changes`, the
+importer) has the cube moved by the difference instead (`_refresh_changes`): its cost follows the
+changes, not the size of the units they touch.
+
 "Units" means the person's current unit *and* the unit the cube filed them under (CubePerson),
 "years" the class's current year *and* the year it was filed under (CubeClass), so transfers and
 moved classes leave nothing stale behind. A test drives random sequences of changes and checks
@@ -38,7 +42,7 @@ from the classes of the period (start-date index), exactly as the drill-down lis
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from django.db import connection, transaction
 
@@ -718,13 +722,14 @@ def _refresh_one_enrolment(cursor, person: int, class_id: int) -> bool:  # type:
     return True
 
 
-def _refresh_person_cells(cursor, people: Sequence[int], years: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
+def _refresh_person_cells(cursor, people: Sequence[int], years: Sequence[int],  # type: ignore[no-untyped-def]
+                          size: int = CHUNK) -> None:
     """Recompute the PersonCell rows of these people in these years from the raw enrolments."""
     if not people or not years:
         return
     ysql, abroad = year_sql(), _abroad_sql()
     ym = _marks(years)
-    for chunk in _chunks(people):
+    for chunk in _chunks(people, size):
         m = _marks(chunk)
         cursor.execute(f"DELETE FROM reports_personcell WHERE person_id IN ({m}) AND year IN ({ym})",
                        [*chunk, *years])
@@ -740,10 +745,16 @@ def _refresh_person_cells(cursor, people: Sequence[int], years: Sequence[int]) -
 
 @transaction.atomic
 def refresh_cube(*, person_ids: Iterable[int] = (), class_ids: Iterable[int] = (),
-                 extra_years: Iterable[int] = (), gone_filings: Iterable[Filing] = ()) -> None:
+                 extra_years: Iterable[int] = (), gone_filings: Iterable[Filing] = (),
+                 changes: Collection[Change] | None = None) -> None:
     """Bring the cube rows touched by changes to these people's and/or classes' enrolments up to
     date (see the module docstring for what each combination means). `gone_filings`: the
-    CubeClass filings of deleted classes (their rows are gone by the time this runs)."""
+    CubeClass filings of deleted classes (their rows are gone by the time this runs).
+
+    `changes`, when the caller knows them: every enrolment that changed, once, as (person, class,
+    old status, new status), None for "no enrolment" (a collection: it is read twice). When nothing else changed (the people and
+    classes named are those of the changes), the cube moves by their difference
+    (`_refresh_changes`) instead of recomputing the units they touch."""
     people, classes = sorted(set(person_ids)), sorted(set(class_ids))
     gone, extra = list(gone_filings), set(extra_years)
     if not people and not classes and not gone:
@@ -752,7 +763,188 @@ def refresh_cube(*, person_ids: Iterable[int] = (), class_ids: Iterable[int] = (
         single = len(people) == 1 and len(classes) == 1 and not gone and not extra
         if single and _refresh_one_enrolment(cursor, people[0], classes[0]):
             return
+        if changes is not None and not gone and not extra \
+                and _refresh_changes(cursor, changes, set(people), set(classes)):
+            return
         _refresh_units(cursor, people, classes, extra, gone)
+
+
+Change = tuple[int, int, "str | None", "str | None"]  # (person, class, old status, new status)
+# People per statement of `_refresh_changes` (an import names thousands; ids probe the indexes).
+CHANGES_CHUNK = 2000
+
+
+def _refresh_changes(cursor, changes: Collection[Change], people_named: set[int],  # type: ignore[no-untyped-def]
+                     classes_named: set[int]) -> bool:
+    """Many enrolments changed (an import), nothing else: move the cube rows by the difference.
+
+    PersonCell rows of the people concerned in the classes' years are recomputed (old and new
+    read around it): their differences move the unit and city sums and learner counts, and each
+    (person, year)'s series before and after move the learner rows. A unit cell's distinct
+    classes move when a class gains its first or loses its last counted learner of the unit:
+    the counted enrolments of each touched (unit, class) now, less the changes' new counted ones
+    plus their old ones, are the count before. Returns False, having written nothing, when this
+    does not apply: a person or class of the changes is not filed where it is now (transfer,
+    moved class), is gone, or other people or classes were named; the caller then recomputes the
+    touched units."""
+    ysql, abroad = year_sql(), _abroad_sql()
+    # One pass over the changes: per person their classes, per class the created count, the
+    # counted (old, new) per (person's unit, class) once units are known.
+    # Two passes over the changes (each enrolment once; a large import names millions): the
+    # people and classes first, then the counted (old, new) per (person's unit, class).
+    people_set: set[int] = set()
+    created: dict[int, int] = defaultdict(int)
+    others: set[int] = set()  # classes with a change that is not a creation
+    add_person, add_other = people_set.add, others.add
+    for person, class_id, old, new in changes:
+        add_person(person)
+        if old is None and new is not None:
+            created[class_id] += 1
+        else:
+            add_other(class_id)
+    people, classes = sorted(people_set), sorted(others | created.keys())
+    if not people or people_set != people_named or set(classes) != classes_named:
+        return False
+    filing: dict[int, Filing] = {}
+    unfiled: list[int] = []
+    for chunk in _chunks(classes):
+        cursor.execute(
+            f"""SELECT c.id, {ysql}, c.programme_id, {abroad}, f.year, f.programme_id, f.abroad,
+                       f.training_class_id
+            FROM training_trainingclass c LEFT JOIN reports_cubeclass f ON f.training_class_id = c.id
+            WHERE c.id IN ({_marks(chunk)})""",
+            chunk,
+        )
+        for cid, y, prog, ab, fy, fprog, fab, filed in cursor.fetchall():
+            now: Filing = (int(y), prog, bool(ab))
+            if filed is None:
+                unfiled.append(cid)
+            elif (int(fy), fprog, bool(fab)) != now:
+                return False
+            filing[cid] = now
+    if len(filing) != len(classes):
+        return False
+    unfiled_set = set(unfiled)
+    # A class not filed yet counts nowhere: only right if every enrolment it has is one created now.
+    for chunk in _chunks(unfiled):
+        cursor.execute(f"SELECT training_class_id, COUNT(*) FROM training_enrolment "
+                       f"WHERE training_class_id IN ({_marks(chunk)}) GROUP BY training_class_id", chunk)
+        for cid, n in cursor.fetchall():
+            if n != created.get(cid, 0):
+                return False
+    unit_of: dict[int, int] = {}
+    refile_people: list[tuple[int, int]] = []
+    for chunk in _chunks(people, CHANGES_CHUNK):
+        cursor.execute(
+            f"""SELECT pe.id, pe.unit_id, f.unit_id FROM people_person pe
+            LEFT JOIN reports_cubeperson f ON f.person_id = pe.id WHERE pe.id IN ({_marks(chunk)})""",
+            chunk,
+        )
+        for pid, unit, filed_unit in cursor.fetchall():
+            if filed_unit is None:
+                refile_people.append((pid, unit))
+            elif filed_unit != unit:
+                return False
+            unit_of[pid] = unit
+    if len(unit_of) != len(people):
+        return False
+    # Distinct classes of the unit cells: counted enrolments per touched (unit, class) now.
+    # Per (unit, class): counted old statuses << 32 | counted new statuses.
+    packed: dict[tuple[int, int], int] = defaultdict(int)
+    uncounted = {None: 0, "WITHDRAWN": 0}.get
+    for pid, cid, old, new in changes:
+        packed[(unit_of[pid], cid)] += uncounted(old, 1) << 32 | uncounted(new, 1)
+    touched = {key: (value >> 32, value & 0xFFFFFFFF) for key, value in packed.items()}
+    del packed
+    # (A class not filed yet has only the enrolments created now: its counts are the changes'.)
+    now_counted: dict[tuple[int, int], int] = {key: acc[1] for key, acc in touched.items() if key[1] in unfiled_set}
+    for chunk in _chunks(set(classes) - unfiled_set):
+        cursor.execute(
+            f"""SELECT pe.unit_id, e.training_class_id, COUNT(*) FROM training_enrolment e
+            JOIN people_person pe ON pe.id = e.person_id
+            WHERE e.training_class_id IN ({_marks(chunk)}) AND e.status <> 'WITHDRAWN'
+            GROUP BY pe.unit_id, e.training_class_id""",
+            chunk,
+        )
+        for unit, cid, n in cursor.fetchall():
+            if (unit, cid) in touched:
+                now_counted[(unit, cid)] = int(n)
+    moves = _Moves()
+    for (unit, cid), (old_counted, new_counted) in touched.items():
+        after = now_counted.get((unit, cid), 0)
+        before = after - new_counted + old_counted
+        if before < 0 or after < new_counted:
+            return False  # the changes do not describe the enrolments as they are
+        if (before > 0) != (after > 0):
+            moves.cells[(unit, *filing[cid])][0] += 1 if after else -1
+    for cid in unfiled:
+        moves.add_class(filing[cid], 1)
+    # The people's PersonCell rows of the years concerned, before and after.
+    years = sorted({f[0] for f in filing.values()})
+    ym = _marks(years)
+    cols = ", ".join(PERSON_COLUMNS)
+    rows: dict[bool, list[tuple]] = {False: [], True: []}  # type: ignore[type-arg]
+    for chunk in _chunks(people, CHANGES_CHUNK):
+        for side in (False, True):
+            if side:
+                _refresh_person_cells(cursor, chunk, years, CHANGES_CHUNK)
+            cursor.execute(f"SELECT {cols} FROM reports_personcell WHERE person_id IN ({_marks(chunk)}) "
+                           f"AND year IN ({ym})", [*chunk, *years])
+            rows[side].extend(cursor.fetchall())
+    cells: dict[tuple[int, int, int, bool], list[tuple[int, ...]]] = {}
+    for side in (False, True):
+        for pid, y, prog, ab, *sums in rows[side]:
+            key = (pid, int(y), prog, bool(ab))
+            pair = cells.get(key)
+            if pair is None:
+                pair = cells[key] = [_ZEROS7, _ZEROS7]
+            pair[side] = tuple(int(x or 0) for x in sums)
+    rows.clear()
+    programmes = sorted({k[2] for k in cells})
+    kinds: dict[int, tuple[str, str]] = {}
+    for chunk in _chunks(programmes):
+        cursor.execute(f"SELECT id, kind, grants_level FROM catalogue_programme WHERE id IN ({_marks(chunk)})", chunk)
+        kinds.update((pk, (kind, level)) for pk, kind, level in cursor.fetchall())
+    series_before: dict[tuple[int, int], set[str]] = defaultdict(set)
+    series_after: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for (pid, y, prog, ab), (o, n) in cells.items():
+        if o[0]:
+            series_before[(pid, y)].update(series_of(*kinds[prog], ab))
+        if n[0]:
+            series_after[(pid, y)].update(series_of(*kinds[prog], ab))
+        if o == n:
+            continue
+        diff = (int(n[0] > 0) - int(o[0] > 0), *(b - a for a, b in zip(o, n, strict=True)))
+        for target in (unit_of[pid], None):
+            acc = moves.cells[(target, y, prog, ab)]
+            for i, d in enumerate(diff, start=1):
+                acc[i] += d
+    for key in series_before.keys() | series_after.keys():
+        before_s, after_s = series_before.get(key, set()), series_after.get(key, set())
+        if before_s == after_s:
+            continue
+        unit, y = unit_of[key[0]], key[1]
+        for target in (unit, None):
+            for s in after_s - before_s:
+                moves.learners[(target, y, s)] += 1
+            for s in before_s - after_s:
+                moves.learners[(target, y, s)] -= 1
+    moves.apply(cursor)
+    # People not filed yet are filed under their unit (checked above to be where they are now),
+    # one statement per chunk rather than one per person.
+    for chunk in _chunks((pid for pid, _ in refile_people), CHANGES_CHUNK):
+        cursor.execute(
+            f"INSERT INTO reports_cubeperson (person_id, unit_id) SELECT id, unit_id FROM people_person "
+            f"WHERE id IN ({_marks(chunk)}) ON CONFLICT (person_id) DO UPDATE SET unit_id = excluded.unit_id",
+            chunk,
+        )
+    if unfiled:
+        _many(cursor,
+              "INSERT INTO reports_cubeclass (training_class_id, year, programme_id, abroad) VALUES (%s, %s, %s, %s) "
+              "ON CONFLICT (training_class_id) DO UPDATE SET year = excluded.year, "
+              "programme_id = excluded.programme_id, abroad = excluded.abroad",
+              [(cid, *filing[cid]) for cid in sorted(unfiled)])
+    return True
 
 
 def _refresh_units(cursor, people: list[int], classes: list[int], extra_years: set[int],  # type: ignore[no-untyped-def]
@@ -859,8 +1051,8 @@ def _refresh_units(cursor, people: list[int], classes: list[int], extra_years: s
 
 
 def _on_enrolments_changed(sender: object, *, person_ids: Iterable[int] = (), class_ids: Iterable[int] = (),
-                           **_: object) -> None:
-    refresh_cube(person_ids=person_ids, class_ids=class_ids)
+                           changes: Collection[Change] | None = None, **_: object) -> None:
+    refresh_cube(person_ids=person_ids, class_ids=class_ids, changes=changes)
     invalidate_dashboard_cache()
 
 

@@ -6,7 +6,9 @@ cadretrain.reports) refresh what they derive. Sending is cheap; receivers are se
 
 from django.dispatch import Signal
 
-# kwargs: person_ids: set[int], class_ids: set[int] — enrolments of these changed.
+# kwargs: person_ids: set[int], class_ids: set[int] — enrolments of these changed; optionally
+# changes: a collection of (person_id, class_id, old status, new status) naming every enrolment
+# that changed (None: no enrolment), which lets receivers move by the difference (the importer).
 enrolments_changed = Signal()
 # no kwargs: enrolments were (re)loaded in bulk; receivers rebuild from scratch.
 enrolments_rebuilt = Signal()

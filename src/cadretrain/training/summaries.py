@@ -4,7 +4,7 @@ incremental maintenance (`apply_*`) is called by every service that changes enro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from django.db import connection, transaction
 
@@ -37,11 +37,14 @@ def rebuild_person_year_periods() -> None:
 
 
 @transaction.atomic
-def refresh_person_year_periods(person_ids: Iterable[int]) -> None:
-    """Recompute the person-year rows of just these people (after their enrolments changed)."""
+def refresh_person_year_periods(person_ids: Iterable[int], *, prune_ids: Iterable[int] | None = None) -> None:
+    """Recompute the person-year rows of just these people (after their enrolments changed).
+    `prune_ids`: the people among them who may have lost a year's completions (all by default);
+    for the others the years are only written, not searched for ones to delete."""
     ids = sorted(set(person_ids))
     if not ids:
         return
+    prune = None if prune_ids is None else set(prune_ids)
     year_expr = completion_year_sql()
     with connection.cursor() as cursor:
         for start in range(0, len(ids), 500):
@@ -64,6 +67,11 @@ def refresh_person_year_periods(person_ids: Iterable[int]) -> None:
                 """,
                 chunk,
             )
+            if prune is not None:
+                chunk = [pk for pk in chunk if pk in prune]
+                if not chunk:
+                    continue
+                marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(
                 f"""
                 DELETE FROM training_personyearperiods
@@ -78,8 +86,28 @@ def refresh_person_year_periods(person_ids: Iterable[int]) -> None:
             )
 
 
-def _on_enrolments_changed(sender: object, *, person_ids: Iterable[int] = (), **_: object) -> None:
-    refresh_person_year_periods(person_ids)
+def _on_enrolments_changed(sender: object, *, person_ids: Iterable[int] = (),
+                           changes: Collection[tuple[int, int, str | None, str | None]] | None = None,
+                           **_: object) -> None:
+    """`changes` (see reports.summaries.refresh_cube): only the people with a completion among
+    them need their rows written, and only those with a completion before can lose a year. People
+    named without a change keep the full refresh."""
+    if changes is None:
+        refresh_person_year_periods(person_ids)
+        return
+    named = set(person_ids)
+    changed: set[int] = set()
+    completed: set[int] = set()
+    prune: set[int] = set()
+    for person, _class, old, new in changes:
+        changed.add(person)
+        if old == "COMPLETED":
+            prune.add(person)
+            completed.add(person)
+        elif new == "COMPLETED":
+            completed.add(person)
+    others = named - changed
+    refresh_person_year_periods(completed | others, prune_ids=prune | others)
 
 
 def _on_enrolments_rebuilt(sender: object, **_: object) -> None:
