@@ -7,6 +7,7 @@ class ReportsConfig(AppConfig):
     verbose_name = "Báo cáo"
 
     def ready(self) -> None:
-        from cadretrain.reports import summaries
+        from cadretrain.reports import summaries, unit_classes
 
         summaries.connect()
+        unit_classes.connect()

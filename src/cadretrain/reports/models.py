@@ -139,3 +139,22 @@ class DashboardCache(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class UnitClass(models.Model):
+    """A class attended by at least one person of a unit (any enrolment status, the person's
+    current unit), filed under the class's year: the "attended by the subtree's people" half of
+    a unit subtree's classes is read here (a few rows per unit and year) instead of from every
+    enrolment of the subtree's people (10^5 rows for a large district at L). Kept equal to the
+    raw enrolments by reports.unit_classes. No foreign-key constraints (written in bulk)."""
+
+    pk = models.CompositePrimaryKey("unit", "year", "training_class")
+    unit = models.ForeignKey("org.OrgUnit", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                             related_name="+")
+    year = models.PositiveSmallIntegerField()
+    # Indexed: a class's rows are recomputed when its enrolments, date or learners' units change.
+    training_class = models.ForeignKey("training.TrainingClass", on_delete=models.DO_NOTHING, db_constraint=False,
+                                       related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.year}/{self.training_class_id}"
