@@ -1083,11 +1083,15 @@ class Importer:
                               vals["person_code"]))
             if not valid:
                 continue
+            # By person only (their enrolments are few), the classes filtered here: with both IN
+            # lists PostgreSQL probed the class index, which for the classes of a large load holds
+            # every enrolment written so far (each chunk re-read them: quadratic in the load).
             existing: dict[int, tuple[int, list[Any]]] = {}
+            chunk_classes = {x[1].id for x in valid}
             for pk, cid, pid, *rest in Enrolment.objects.filter(
-                    person_id__in={x[2] for x in valid}, training_class_id__in={x[1].id for x in valid}
-            ).values_list("id", "training_class_id", "person_id", *fields):
-                existing[(cid << 32) | pid] = (pk, rest)
+                    person_id__in={x[2] for x in valid}).values_list("id", "training_class_id", "person_id", *fields):
+                if cid in chunk_classes:
+                    existing[(cid << 32) | pid] = (pk, rest)
             new_count = sum(1 for x in valid if x[3] not in existing and x[3] not in unwritten) \
                 if existing or unwritten else len(valid)
             ids = iter(table.pool.take(new_count))
