@@ -13,7 +13,13 @@ from cadretrain.reports.summaries import rebuild_cube
 from cadretrain.training.models import Enrolment, PersonYearPeriods, TrainingClass
 from cadretrain.training.signals import enrolments_changed, enrolments_rebuilt
 from cadretrain.training.summaries import rebuild_person_year_periods
-from tests.reports.builders import cube_tables, oracle_cube, oracle_person_cells, person_cells, random_dataset
+from tests.reports.builders import (
+    cube_tables,
+    oracle_cube,
+    oracle_person_cells,
+    person_cells,
+    random_dataset,
+)
 
 pytestmark = pytest.mark.django_db
 

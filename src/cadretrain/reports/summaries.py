@@ -752,9 +752,9 @@ def refresh_cube(*, person_ids: Iterable[int] = (), class_ids: Iterable[int] = (
     CubeClass filings of deleted classes (their rows are gone by the time this runs).
 
     `changes`, when the caller knows them: every enrolment that changed, once, as (person, class,
-    old status, new status), None for "no enrolment" (a collection: it is read twice). When nothing else changed (the people and
-    classes named are those of the changes), the cube moves by their difference
-    (`_refresh_changes`) instead of recomputing the units they touch."""
+    old status, new status), None for "no enrolment" (a collection: every receiver reads it).
+    When nothing else changed (the people and classes named are those of the changes), the cube
+    moves by their difference (`_refresh_changes`) instead of recomputing the units they touch."""
     people, classes = sorted(set(person_ids)), sorted(set(class_ids))
     gone, extra = list(gone_filings), set(extra_years)
     if not people and not classes and not gone:
@@ -788,22 +788,8 @@ def _refresh_changes(cursor, changes: Collection[Change], people_named: set[int]
     moved class), is gone, or other people or classes were named; the caller then recomputes the
     touched units."""
     ysql, abroad = year_sql(), _abroad_sql()
-    # One pass over the changes: per person their classes, per class the created count, the
-    # counted (old, new) per (person's unit, class) once units are known.
-    # Two passes over the changes (each enrolment once; a large import names millions): the
-    # people and classes first, then the counted (old, new) per (person's unit, class).
-    people_set: set[int] = set()
-    created: dict[int, int] = defaultdict(int)
-    others: set[int] = set()  # classes with a change that is not a creation
-    add_person, add_other = people_set.add, others.add
-    for person, class_id, old, new in changes:
-        add_person(person)
-        if old is None and new is not None:
-            created[class_id] += 1
-        else:
-            add_other(class_id)
-    people, classes = sorted(people_set), sorted(others | created.keys())
-    if not people or people_set != people_named or set(classes) != classes_named:
+    people, classes = sorted(people_named), sorted(classes_named)
+    if not people or not classes:
         return False
     filing: dict[int, Filing] = {}
     unfiled: list[int] = []
@@ -825,13 +811,6 @@ def _refresh_changes(cursor, changes: Collection[Change], people_named: set[int]
     if len(filing) != len(classes):
         return False
     unfiled_set = set(unfiled)
-    # A class not filed yet counts nowhere: only right if every enrolment it has is one created now.
-    for chunk in _chunks(unfiled):
-        cursor.execute(f"SELECT training_class_id, COUNT(*) FROM training_enrolment "
-                       f"WHERE training_class_id IN ({_marks(chunk)}) GROUP BY training_class_id", chunk)
-        for cid, n in cursor.fetchall():
-            if n != created.get(cid, 0):
-                return False
     unit_of: dict[int, int] = {}
     refile_people: list[tuple[int, int]] = []
     for chunk in _chunks(people, CHANGES_CHUNK):
@@ -848,14 +827,33 @@ def _refresh_changes(cursor, changes: Collection[Change], people_named: set[int]
             unit_of[pid] = unit
     if len(unit_of) != len(people):
         return False
-    # Distinct classes of the unit cells: counted enrolments per touched (unit, class) now.
-    # Per (unit, class): counted old statuses << 32 | counted new statuses.
+    # One pass over the changes (each enrolment once; a large import names millions): the people
+    # and classes they name, the enrolments created per class, and per (person's unit, class) the
+    # counted old statuses << 32 | the counted new ones.
+    people_seen: set[int] = set()
+    classes_seen: set[int] = set()
+    created: dict[int, int] = defaultdict(int)
     packed: dict[tuple[int, int], int] = defaultdict(int)
     uncounted = {None: 0, "WITHDRAWN": 0}.get
+    add_person, add_class, unit_get = people_seen.add, classes_seen.add, unit_of.get
     for pid, cid, old, new in changes:
-        packed[(unit_of[pid], cid)] += uncounted(old, 1) << 32 | uncounted(new, 1)
+        add_person(pid)
+        add_class(cid)
+        if old is None and new is not None:
+            created[cid] += 1
+        packed[(unit_get(pid), cid)] += uncounted(old, 1) << 32 | uncounted(new, 1)
+    if people_seen != people_named or classes_seen != classes_named:
+        return False
     touched = {key: (value >> 32, value & 0xFFFFFFFF) for key, value in packed.items()}
     del packed
+    # A class not filed yet counts nowhere: only right if every enrolment it has is one created now.
+    for chunk in _chunks(unfiled):
+        cursor.execute(f"SELECT training_class_id, COUNT(*) FROM training_enrolment "
+                       f"WHERE training_class_id IN ({_marks(chunk)}) GROUP BY training_class_id", chunk)
+        for cid, n in cursor.fetchall():
+            if n != created.get(cid, 0):
+                return False
+    # Distinct classes of the unit cells: counted enrolments per touched (unit, class) now.
     # (A class not filed yet has only the enrolments created now: its counts are the changes'.)
     now_counted: dict[tuple[int, int], int] = {key: acc[1] for key, acc in touched.items() if key[1] in unfiled_set}
     for chunk in _chunks(set(classes) - unfiled_set):
