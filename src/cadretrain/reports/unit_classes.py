@@ -14,11 +14,11 @@ start date, class), for enrolments of any status, exactly as `TrainingClass.visi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
 
-from cadretrain.reports.summaries import _chunks, _marks, year_sql
+from cadretrain.reports.summaries import CHUNK, _chunks, _marks, year_sql
 
 
 def _pairs_sql(where: str) -> str:
@@ -42,20 +42,18 @@ def rebuild_unit_classes() -> None:
             cursor.execute("ANALYZE reports_unitclass", [])
 
 
-def refresh_classes(cursor, class_ids: Iterable[int], *, units: Iterable[int] | None = None) -> None:  # type: ignore[no-untyped-def]
-    """Bring the rows of these classes up to date. `units`: when only enrolments of people of
-    these units can have changed (and no class moved to another year), rows of other units are
-    left alone (fewer rows checked); None checks every row of the classes."""
-    unit_list = sorted(set(units)) if units is not None else None
+def refresh_classes(cursor, class_ids: Iterable[int], *, people: Sequence[int] | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Bring the rows of these classes up to date. `people`: when only enrolments of these
+    people can have changed, rows of other units than theirs are checked only for a move of
+    their class to another year; None checks every row of the classes."""
     ysql = year_sql("c.start_date")
     for chunk in _chunks(class_ids):
         m = _marks(chunk)
         only, extra = "", []
-        if unit_list is not None:
-            # A row of another unit may still be stale when its class moved to another year.
-            only = (f" AND (u.unit_id IN ({_marks(unit_list)}) OR u.year <> (SELECT {ysql} "
-                    "FROM training_trainingclass c WHERE c.id = u.training_class_id))")
-            extra = unit_list
+        if people is not None:
+            only = (f" AND (u.unit_id IN (SELECT pe.unit_id FROM people_person pe WHERE pe.id IN ({_marks(people)}))"
+                    f" OR u.year <> (SELECT {ysql} FROM training_trainingclass c WHERE c.id = u.training_class_id))")
+            extra = list(people)
         cursor.execute(
             f"""DELETE FROM reports_unitclass WHERE (unit_id, year, training_class_id) IN (
                 SELECT u.unit_id, u.year, u.training_class_id FROM reports_unitclass u
@@ -83,11 +81,7 @@ def refresh_unit_classes(*, person_ids: Iterable[int] = (), class_ids: Iterable[
         return
     with connection.cursor() as cursor:
         if classes and people:
-            units: set[int] = set()
-            for chunk in _chunks(people):
-                cursor.execute(f"SELECT DISTINCT unit_id FROM people_person WHERE id IN ({_marks(chunk)})", chunk)
-                units.update(r[0] for r in cursor.fetchall())
-            refresh_classes(cursor, classes, units=units)
+            refresh_classes(cursor, classes, people=people if len(people) <= CHUNK else None)
             return
         if people:
             found: set[int] = set()
