@@ -48,7 +48,8 @@ def test_unit_classes_equal_the_raw_rows_after_a_random_sequence_of_changes(worl
     ds = random_dataset(world, rng, extra_people=8, classes=8)
     units = [world.city, world.department, world.ward_a, world.ward_b, world.office_a]
     for step in range(30):
-        op = rng.choice(["enrol", "status", "delete", "transfer", "move_class", "new_class", "drop_class", "batch"])
+        op = rng.choice(["enrol", "status", "delete", "transfer", "move_class", "new_class", "drop_class", "batch",
+                            "moved_single"])
         enrolments = list(Enrolment.objects.all())
         if op == "enrol" and ds.classes:
             tc, person = rng.choice(ds.classes), rng.choice(ds.people)
@@ -78,6 +79,12 @@ def test_unit_classes_equal_the_raw_rows_after_a_random_sequence_of_changes(worl
             TrainingClass.objects.filter(pk=moved).update(start_date=dt.date(rng.randint(2022, 2026), 4, 1),
                                                           end_date=dt.date(2026, 12, 1))
             enrolments_changed.send(sender=Enrolment, person_ids=people, class_ids=classes)
+        elif op == "moved_single" and enrolments:
+            # A class moved to another year by a bulk update, announced with one of its enrolments.
+            e = rng.choice(enrolments)
+            TrainingClass.objects.filter(pk=e.training_class_id).update(
+                start_date=dt.date(rng.randint(2022, 2026), 2, 1), end_date=dt.date(2026, 12, 1))
+            enrolments_changed.send(sender=Enrolment, person_ids={e.person_id}, class_ids={e.training_class_id})
         elif op == "transfer":
             person = rng.choice(ds.people)
             person.refresh_from_db()

@@ -80,6 +80,8 @@ def refresh_unit_classes(*, person_ids: Iterable[int] = (), class_ids: Iterable[
     if not people and not classes:
         return
     with connection.cursor() as cursor:
+        if len(classes) == 1 and len(people) == 1 and _refresh_one(cursor, people[0], classes[0]):
+            return
         if classes and people:
             refresh_classes(cursor, classes, people=people if len(people) <= CHUNK else None)
             return
@@ -92,6 +94,38 @@ def refresh_unit_classes(*, person_ids: Iterable[int] = (), class_ids: Iterable[
                 found.update(r[0] for r in cursor.fetchall())
             classes = sorted(found)
         refresh_classes(cursor, classes)
+
+
+def _refresh_one(cursor, person: int, class_id: int) -> bool:  # type: ignore[no-untyped-def]
+    """One enrolment changed (an enrolment POST): one read, and a write only when the person's
+    enrolment in the class appeared or disappeared (not for a status change). False when the
+    class's rows are filed under another year (moved): the caller checks every row."""
+    ysql = year_sql("c.start_date")
+    cursor.execute(
+        f"""SELECT pe.unit_id, {ysql},
+               EXISTS (SELECT 1 FROM training_enrolment e WHERE e.person_id = pe.id AND e.training_class_id = c.id),
+               EXISTS (SELECT 1 FROM reports_unitclass u WHERE u.unit_id = pe.unit_id AND u.year = {ysql}
+                       AND u.training_class_id = c.id),
+               EXISTS (SELECT 1 FROM reports_unitclass u WHERE u.training_class_id = c.id AND u.year <> {ysql})
+        FROM people_person pe CROSS JOIN training_trainingclass c WHERE pe.id = %s AND c.id = %s""",
+        [person, class_id],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return False
+    unit, year, enrolled, filed, moved = row[0], int(row[1]), bool(row[2]), bool(row[3]), bool(row[4])
+    if moved:
+        return False
+    if enrolled and not filed:
+        cursor.execute("INSERT INTO reports_unitclass (unit_id, year, training_class_id) VALUES (%s, %s, %s) "
+                       "ON CONFLICT DO NOTHING", [unit, year, class_id])
+    elif filed and not enrolled:
+        cursor.execute(
+            """DELETE FROM reports_unitclass WHERE unit_id = %s AND year = %s AND training_class_id = %s
+            AND NOT EXISTS (SELECT 1 FROM training_enrolment e JOIN people_person pe ON pe.id = e.person_id
+                            WHERE e.training_class_id = %s AND pe.unit_id = %s)""",
+            [unit, year, class_id, class_id, unit])
+    return True
 
 
 # --- signal receivers -------------------------------------------------------------------------
