@@ -743,7 +743,7 @@ def _refresh_person_cells(cursor, people: Sequence[int], years: Sequence[int],  
         )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def refresh_cube(*, person_ids: Iterable[int] = (), class_ids: Iterable[int] = (),
                  extra_years: Iterable[int] = (), gone_filings: Iterable[Filing] = (),
                  changes: Collection[Change] | None = None) -> None:

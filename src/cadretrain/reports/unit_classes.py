@@ -71,7 +71,7 @@ def refresh_classes(cursor, class_ids: Iterable[int], *, people: Sequence[int] |
         )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def refresh_unit_classes(*, person_ids: Iterable[int] = (), class_ids: Iterable[int] = ()) -> None:
     """After a change to these people's and/or classes' enrolments (the `enrolments_changed`
     kwargs): classes named — their rows, checked for the named people's units when people are

@@ -36,7 +36,7 @@ def rebuild_person_year_periods() -> None:
         )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def refresh_person_year_periods(person_ids: Iterable[int], *, prune_ids: Iterable[int] | None = None) -> None:
     """Recompute the person-year rows of just these people (after their enrolments changed).
     `prune_ids`: the people among them who may have lost a year's completions (all by default);
@@ -64,6 +64,7 @@ def refresh_person_year_periods(person_ids: Iterable[int], *, prune_ids: Iterabl
                 GROUP BY e.person_id, {year_expr}
                 ORDER BY e.person_id, {year_expr}
                 ON CONFLICT (person_id, year) DO UPDATE SET periods = excluded.periods
+                WHERE training_personyearperiods.periods <> excluded.periods
                 """,
                 chunk,
             )
