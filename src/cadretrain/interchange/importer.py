@@ -1251,6 +1251,14 @@ class Importer:
     def _after_write(self) -> None:
         from cadretrain.training.signals import enrolments_changed, enrolments_rebuilt
 
+        large = self.changed_enrolments > REBUILD_THRESHOLD or self.report.rows > 50_000
+        if large:
+            # The tables this import wrote, analysed before the derived tables are refreshed from
+            # them: with the statistics of the table before the load, PostgreSQL planned each
+            # chunk of the cube's per-person refresh as a scan of every enrolment (8 s a chunk,
+            # 300 chunks for 150,000 new people at L). Not the rest of the database (audit,
+            # plans, …: 5 s of a 40 s import at S on a busy PostgreSQL).
+            self._analyze({t.table for t in self.tables.values()})
         if self._rebuild():
             enrolments_rebuilt.send(sender=None)
         elif self.changed_people or self.changed_classes:
@@ -1258,26 +1266,25 @@ class Importer:
             # people and classes named are theirs); otherwise it recomputes the units touched.
             enrolments_changed.send(sender=None, person_ids=set(self.changed_people),
                                     class_ids=set(self.changed_classes), changes=self.enrolment_changes)
-        if self.changed_enrolments > REBUILD_THRESHOLD or self.report.rows > 50_000:
-            with connection.cursor() as cursor:
-                sqlite = connection.vendor == "sqlite"
+        if large and self.changed_enrolments:
+            # The tables derived from enrolments (person-year periods, the report cube), which the
+            # signals above refreshed.
+            self._analyze(_derived_tables())
+
+    @staticmethod
+    def _analyze(tables: set[str]) -> None:
+        with connection.cursor() as cursor:
+            sqlite = connection.vendor == "sqlite"
+            if sqlite:
+                # Statistics from a sample of each index (SQLite ≥ 3.32): enough for the
+                # planner, and it does not read every enrolment of a large database.
+                cursor.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+            try:
+                for table in sorted(tables):
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+            finally:
                 if sqlite:
-                    # Statistics from a sample of each index (SQLite ≥ 3.32): enough for the
-                    # planner, and it does not read every enrolment of a large database.
-                    cursor.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
-                try:
-                    # The tables this import wrote, and when enrolments changed the tables derived
-                    # from them (person-year periods, the report cube), which the signals above
-                    # refreshed; not the rest of the database (audit, plans, …: 5 s of a 40 s
-                    # import at S on a busy PostgreSQL).
-                    tables = {t.table for t in self.tables.values()}
-                    if self.changed_enrolments:
-                        tables |= _derived_tables()
-                    for table in sorted(tables):
-                        cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-                finally:
-                    if sqlite:
-                        cursor.execute("PRAGMA analysis_limit = 0")
+                    cursor.execute("PRAGMA analysis_limit = 0")
 
 
 @lru_cache(maxsize=4096)
