@@ -162,3 +162,32 @@ def test_a_large_load_is_analysed_before_the_derived_tables_are_refreshed_from_i
     assert enrolments_analysed < first("reports_personcell")
     assert first('ANALYZE "reports_personcell"') > first("reports_personcell")
     assert_derived_tables_equal_a_rebuild()
+
+
+def test_a_people_import_without_transfers_leaves_the_derived_tables_alone_but_stales_the_caches(
+        world, import_file, monkeypatch):
+    """A phone number or a name does not move anyone's enrolments: no cube or unit-class refresh
+    (at L, recomputing the units of 10,000 such people held SQLite's write lock for tens of
+    seconds, stalling every enrolment). Cached figures still go stale (core.versions)."""
+    from cadretrain.core import versions
+
+    ds = random_dataset(world, random.Random(10), extra_people=6, classes=6)
+    sent, staled = [], []
+
+    def on_changed(person_ids=(), **_):  # type: ignore[no-untyped-def]
+        sent.append(set(person_ids))
+
+    monkeypatch.setattr(versions, "changed", lambda topic=versions.TOPIC: staled.append(topic))
+    person = ds.people[0]
+    row = {"code": person.code, "full_name": person.full_name + " Mới", "birth_date": str(person.birth_date),
+           "gender": person.gender, "category": person.category, "unit_code": person.unit.code,
+           "position_code": person.position.code if person.position_id else ""}
+    enrolments_changed.connect(on_changed, dispatch_uid="test_people_only")
+    try:
+        report = import_file({"people": [row]}, fmt="zip")
+    finally:
+        enrolments_changed.disconnect(dispatch_uid="test_people_only")
+    assert report.ok and report.updated["people"] == 1, report.errors[:3]
+    assert sent == []
+    assert versions.TOPIC in staled  # the import's audit event raises the counter
+    assert_derived_tables_equal_a_rebuild()

@@ -166,7 +166,7 @@ class Importer:
         self.classes: dict[str, ClassRef] | None = None
         self.people: dict[str, PersonRef | None] = {}
         self.institutions: dict[str, int] | None = None
-        self.changed_people: set[int] = set()
+        self.changed_people: set[int] = set()  # whose enrolments the derived tables must refile
         self.changed_classes: set[int] = set()
         self.new_classes: set[int] = set()  # created by this import: nobody else sees them before it commits
         self.changed_enrolments = 0
@@ -766,8 +766,13 @@ class Importer:
                 if moved:
                     transfers.append((pk, unit.id, position_id))
                 self.people[code] = PersonRef(pk, unit.path)
-                if new_values != old_values or moved:
+                if moved:
+                    # The derived tables (cube, unit classes) file a person's enrolments under
+                    # their unit: only a transfer moves them. A changed phone number or name does
+                    # not, and recomputing every unit of 10,000 such people held SQLite's write
+                    # lock for tens of seconds at L.
                     self.changed_people.add(pk)
+                if new_values != old_values or moved:
                     self.report.count("people", "updated")
                 else:
                     self.report.count("people", "unchanged")
