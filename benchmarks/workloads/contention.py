@@ -198,9 +198,10 @@ def app(ctx: Any) -> dict:
             "exit_code": code, "seconds": round(imp_end - imp_start, 2),
             "overlap_seconds": round(max(0.0, min(imp_end, race_end) - race_start), 2),
             "race_seconds": round(race_end - race_start, 2),
-            "output": (ctx.tmp / f"import-{pair}.log").read_text()[-300:] if code else "",
+            "output": (ctx.tmp / f"import-{pair}.log").read_text()[-600:] if code else "",
         })
         result["import_exit"] = code
+        result["import_output"] = ctx.state["race_imports"][-1]["output"]
     result["db"] = _db_state(class_code)
     ctx.state["race_runs"].append(result)
     return result
@@ -219,7 +220,8 @@ def _verify(result: dict, capacity: int) -> list[str]:
         problems.append(f"{result['locked']} 'database is locked' errors")
     if result.get("import_exit"):
         # The import must survive the race too (PostgreSQL once failed it on person_year_unique).
-        problems.append(f"the concurrent import failed (exit {result['import_exit']})")
+        problems.append(f"the concurrent import failed (exit {result['import_exit']}): "
+                        f"{result.get('import_output', '')[-300:]}")
     db = result.get("db")
     if db and not (db["enrolled_counter"] == db["enrolment_rows"] == statuses.get("201", 0)):
         problems.append(f"database disagrees: {db}")
