@@ -34,11 +34,13 @@ def _analyze_summary_tables() -> None:
 
     tables = [t for t in connection.introspection.table_names()
               if t.startswith("reports_") or t == "training_personyearperiods"]
+    # PostgreSQL: VACUUM too, which sets the rebuilt rows' hint bits and visibility map (otherwise
+    # the first dashboards after the rebuild write them, and index-only scans visit the table) —
+    # autovacuum would, some time later (never where it is off). VACUUM cannot run inside a
+    # transaction (a caller's, or a test's): there, ANALYZE alone.
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA analysis_limit=1000")  # sampled: seconds, not minutes, at L
         for table in tables:
-            # PostgreSQL: VACUUM too, which sets the rebuilt rows' hint bits and visibility map
-            # (otherwise the first dashboards after the rebuild write them, and index-only scans
-            # visit the table) — autovacuum would, some time later (never where it is off).
-            cursor.execute(f'VACUUM (ANALYZE) "{table}"' if connection.vendor == "postgresql" else f'ANALYZE "{table}"')
+            cursor.execute(f'VACUUM (ANALYZE) "{table}"' if vacuum else f'ANALYZE "{table}"')
