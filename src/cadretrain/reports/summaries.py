@@ -42,7 +42,7 @@ from the classes of the period (start-date index), exactly as the drill-down lis
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from django.db import connection, transaction
 
@@ -722,6 +722,21 @@ def _refresh_one_enrolment(cursor, person: int, class_id: int) -> bool:  # type:
     return True
 
 
+def _class_filings(cursor, classes: Sequence[int]) -> Iterator[tuple[int, Filing, Filing | None]]:  # type: ignore[no-untyped-def]
+    """Each class's (year, programme, abroad) now, and where the cube filed it (None: not yet)."""
+    ysql, abroad = year_sql(), _abroad_sql()
+    for chunk in _chunks(classes):
+        cursor.execute(
+            f"""SELECT c.id, {ysql}, c.programme_id, {abroad}, f.year, f.programme_id, f.abroad,
+                       f.training_class_id
+            FROM training_trainingclass c LEFT JOIN reports_cubeclass f ON f.training_class_id = c.id
+            WHERE c.id IN ({_marks(chunk)})""",
+            chunk,
+        )
+        for cid, y, prog, ab, fy, fprog, fab, filed in cursor.fetchall():
+            yield cid, (int(y), prog, bool(ab)), (int(fy), fprog, bool(fab)) if filed is not None else None
+
+
 def _refresh_person_cells(cursor, people: Sequence[int], years: Sequence[int],  # type: ignore[no-untyped-def]
                           size: int = CHUNK) -> None:
     """Recompute the PersonCell rows of these people in these years from the raw enrolments."""
@@ -787,27 +802,17 @@ def _refresh_changes(cursor, changes: Collection[Change], people_named: set[int]
     does not apply: a person or class of the changes is not filed where it is now (transfer,
     moved class), is gone, or other people or classes were named; the caller then recomputes the
     touched units."""
-    ysql, abroad = year_sql(), _abroad_sql()
     people, classes = sorted(people_named), sorted(classes_named)
     if not people or not classes:
         return False
     filing: dict[int, Filing] = {}
     unfiled: list[int] = []
-    for chunk in _chunks(classes):
-        cursor.execute(
-            f"""SELECT c.id, {ysql}, c.programme_id, {abroad}, f.year, f.programme_id, f.abroad,
-                       f.training_class_id
-            FROM training_trainingclass c LEFT JOIN reports_cubeclass f ON f.training_class_id = c.id
-            WHERE c.id IN ({_marks(chunk)})""",
-            chunk,
-        )
-        for cid, y, prog, ab, fy, fprog, fab, filed in cursor.fetchall():
-            now: Filing = (int(y), prog, bool(ab))
-            if filed is None:
-                unfiled.append(cid)
-            elif (int(fy), fprog, bool(fab)) != now:
-                return False
-            filing[cid] = now
+    for cid, now, before in _class_filings(cursor, classes):
+        if before is None:
+            unfiled.append(cid)
+        elif before != now:
+            return False
+        filing[cid] = now
     if len(filing) != len(classes):
         return False
     unfiled_set = set(unfiled)
@@ -949,33 +954,23 @@ def _refresh_units(cursor, people: list[int], classes: list[int], extra_years: s
                    gone: list[Filing]) -> None:
     """Recompute the unit rows of every (unit, year) the change touches; move the city rows by
     the difference; recompute the PersonCell rows of the people concerned in the classes' years."""
-    ysql, abroad = year_sql(), _abroad_sql()
+    ysql = year_sql()
     moves = _Moves()
     class_years: set[int] = set(extra_years) | {f[0] for f in gone}
     for filing in gone:
         moves.add_class(filing, -1)
     refile: list[tuple[int, int, int, bool]] = []
     moved: list[int] = []  # classes filed elsewhere than where they are now
-    for chunk in _chunks(classes):
-        cursor.execute(
-            f"""SELECT c.id, {ysql}, c.programme_id, {abroad}, f.year, f.programme_id, f.abroad,
-                       f.training_class_id
-            FROM training_trainingclass c LEFT JOIN reports_cubeclass f ON f.training_class_id = c.id
-            WHERE c.id IN ({_marks(chunk)})""",
-            chunk,
-        )
-        for cid, y, prog, ab, fy, fprog, fab, filed in cursor.fetchall():
-            now: Filing = (int(y), prog, bool(ab))
-            class_years.add(now[0])
-            before = (int(fy), fprog, bool(fab)) if filed is not None else None
+    for cid, now, before in _class_filings(cursor, classes):
+        class_years.add(now[0])
+        if before is not None:
+            class_years.add(before[0])
+        if before != now:
             if before is not None:
-                class_years.add(before[0])
-            if before != now:
-                if before is not None:
-                    moves.add_class(before, -1)
-                    moved.append(cid)
-                moves.add_class(now, 1)
-                refile.append((cid, *now))
+                moves.add_class(before, -1)
+                moved.append(cid)
+            moves.add_class(now, 1)
+            refile.append((cid, *now))
 
     units_of: dict[int, set[int]] = defaultdict(set)  # person -> current and filed units
     subjects = list(people)
