@@ -8,6 +8,7 @@ from collections import defaultdict
 from django.db.models import Count, QuerySet
 
 from cadretrain.catalogue.models import Institution, Lecturer, Programme
+from cadretrain.core.search import name_or_code_q
 from cadretrain.domain.errors import NotFound
 from cadretrain.domain.text import fold
 
@@ -17,7 +18,7 @@ def programme_list(*, q: str | None = None, kind: str | None = None,
     """Programmes matching a diacritic-free search, a kind and a content area."""
     qs = Programme.objects.all()
     if q:
-        qs = qs.filter(search_key__contains=fold(q)) | qs.filter(code=q.strip())
+        qs = qs.filter(name_or_code_q(Programme, q))
     if kind:
         qs = qs.filter(kind=kind)
     if content_area:

@@ -7,10 +7,11 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from cadretrain.core.scoping import get_visible_or_404
+from cadretrain.core.search import name_or_code_q
 from cadretrain.domain.access import Actor
 from cadretrain.domain.text import fold
 from cadretrain.org.models import OrgUnit
@@ -59,7 +60,7 @@ def unit_list(*, actor: Actor, historical: bool = True, day: dt.date | None = No
     if not historical:
         qs = qs.current(day)
     if q:
-        qs = qs.filter(Q(search_key__contains=fold(q)) | Q(code=q.strip()))
+        qs = qs.filter(name_or_code_q(OrgUnit, q))
     return qs.order_by("path")
 
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from cadretrain.core.api import compiled_rows, prepared_rows
 from cadretrain.core.scoping import get_visible_or_404, scope_key
+from cadretrain.core.search import name_or_code_q
 from cadretrain.domain.access import Action, Actor
 from cadretrain.domain.errors import NotFound
-from cadretrain.domain.text import fold
 from cadretrain.people.models import Assignment, Credential, Person
 
 
@@ -29,8 +29,7 @@ def person_list(
             return qs.none()
         qs = qs.filter(unit__path__startswith=unit.path)
     if q:
-        key = fold(q)
-        qs = qs.filter(search_key__contains=key) | qs.filter(code=q.strip())
+        qs = qs.filter(name_or_code_q(Person, q))
     if category:
         qs = qs.filter(category=category)
     if management_tier:

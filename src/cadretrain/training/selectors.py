@@ -10,10 +10,10 @@ from typing import Any
 from django.db.models import Avg, Count, Q, QuerySet
 
 from cadretrain.core.scoping import get_visible_or_404
+from cadretrain.core.search import name_or_code_q
 from cadretrain.domain import training as rules
 from cadretrain.domain.access import Actor
 from cadretrain.domain.errors import NotFound
-from cadretrain.domain.text import fold
 from cadretrain.training.models import (
     SEAT_STATUSES,
     AssessmentComponent,
@@ -37,7 +37,7 @@ def class_list(
     """Visible classes with filters; newest first."""
     qs = TrainingClass.objects.visible_to(actor).select_related("programme", "organizer_unit", "institution")
     if q:
-        qs = qs.filter(Q(search_key__contains=fold(q)) | Q(code=q.strip()))
+        qs = qs.filter(name_or_code_q(TrainingClass, q))
     if status:
         qs = qs.filter(status=status)
     if year:
