@@ -131,6 +131,32 @@ def test_the_cache_is_emptied_when_a_new_person_is_added(world, data, client_for
     assert not DashboardCache.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_dashboard_figures_are_reused_until_a_change_commits(world, data, api_for, django_assert_max_num_queries):
+    """Outside a transaction the API serves the figures computed for the same viewer and filters
+    (one query: the data version); an enrolment committed by anyone shows on the next request."""
+    from django.db import transaction
+
+    client = api_for("admin")
+    client.get("/api/v1/reports/dashboard")  # computes and keeps the figures
+    with django_assert_max_num_queries(3):  # token, data version; the cube is not read
+        first = client.get("/api/v1/reports/dashboard").json()
+    cls = data.classes[0]
+    with transaction.atomic():
+        enrol(cls, Person.objects.exclude(enrolments__training_class=cls).first(), "COMPLETED")
+    after = client.get("/api/v1/reports/dashboard").json()
+
+    def completed(doc):
+        return sum(c["completed"] for c in doc["cells"] if c["series"] == "ALL")
+
+    assert completed(after) == completed(first) + (1 if YEAR - 4 <= cls.start_date.year <= YEAR else 0)
+    actor = world.actor("admin")
+    board = selectors.dashboard(actor=actor, scope=selectors.report_scope(actor=actor),
+                                year_from=after["year_from"], year_to=after["year_to"])
+    assert {(c["year"], c["series"]): c["completed"] for c in after["cells"]} == {
+        k: v.completed for k, v in board.cells.items()}
+
+
 def test_officer_cannot_look_at_another_ward(world, data, client_for):
     assert client_for("officer_a").get("/reports/", {"unit": "00008"}).status_code == 404
     assert client_for("officer_a").get("/reports/classes/", {"unit": "00008"}).status_code == 404

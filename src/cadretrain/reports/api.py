@@ -49,7 +49,7 @@ def dashboard_api(request: HttpRequest, filters: Query[DashboardQuery]) -> dict[
 
     from cadretrain.domain.access import Role
     from cadretrain.domain.errors import NotAllowed
-    from cadretrain.reports.selectors import dashboard, report_scope
+    from cadretrain.reports.selectors import dashboard_cached, report_scope
 
     actor = request.actor  # type: ignore[attr-defined]
     if actor.role not in (Role.CITY_ADMIN, Role.UNIT_OFFICER, Role.VIEWER):
@@ -57,7 +57,8 @@ def dashboard_api(request: HttpRequest, filters: Query[DashboardQuery]) -> dict[
     year_to = filters.year_to or timezone.localdate().year
     year_from = filters.year_from or year_to - 4
     scope = report_scope(actor=actor, unit_code=filters.unit or None)
-    board = dashboard(actor=actor, scope=scope, year_from=year_from, year_to=year_to, series=filters.series or None)
+    board = dashboard_cached(actor=actor, scope=scope, year_from=year_from, year_to=year_to,
+                             series=filters.series or None)
     return {
         "year_from": year_from, "year_to": year_to, "unit": scope.unit_code, "series": board.series,
         "cells": [{"year": y, "series": s, "classes": c.classes, "learners": c.learners,

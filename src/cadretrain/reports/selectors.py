@@ -19,8 +19,9 @@ from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from cadretrain.core import versions
 from cadretrain.core.choices import ManagementTier
-from cadretrain.core.scoping import get_visible_or_404
+from cadretrain.core.scoping import get_visible_or_404, scope_key
 from cadretrain.domain.access import Actor, Role
 from cadretrain.domain.errors import DomainError
 from cadretrain.org.models import OrgUnit
@@ -419,6 +420,20 @@ def dashboard(*, actor: Actor, scope: Scope, year_from: int, year_to: int, serie
     board.units = _roll_up_children(scope, units, heads)
     board.people = people_figures(actor=actor, scope=scope, year_to=year_to, today=today)
     return board
+
+
+def dashboard_cached(*, actor: Actor, scope: Scope, year_from: int, year_to: int,
+                     series: str | None = None) -> Dashboard:
+    """`dashboard` as the pages and the API read it: reused in this process until the data
+    changes (core.versions: any committed change to people, classes or enrolments raises the
+    counter). At L the cube query sums every unit's rows of the period (35 ms for the city over
+    five years on SQLite, 85 ms over all years); a leader's dashboard is read far more often
+    than the figures change, and a change shows on the next request. The result is shared
+    between requests: callers must not modify it."""
+    day = timezone.localdate()
+    key = ("dashboard", scope_key(actor), scope.key, year_from, year_to, series, day)
+    return versions.cached(key, lambda: dashboard(actor=actor, scope=scope, year_from=year_from,
+                                                  year_to=year_to, series=series, today=day))
 
 
 def _scoped_classes_inner(actor: Actor, scope: Scope, year_from: int, year_to: int) -> tuple[str, list[object]]:

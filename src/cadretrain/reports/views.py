@@ -84,7 +84,7 @@ def dashboard_context(request: HttpRequest, actor: Actor) -> dict[str, Any]:
     """Everything the dashboard needs (≤ 3 queries: the unit, the cube, the cached people figures)."""
     f = dashboard_filters(request)
     scope = selectors.report_scope(actor=actor, unit_code=f["unit"])
-    board = selectors.dashboard(actor=actor, scope=scope, year_from=f["year_from"], year_to=f["year_to"],
+    board = selectors.dashboard_cached(actor=actor, scope=scope, year_from=f["year_from"], year_to=f["year_to"],
                                 series=f["series"])
     base = {"year_from": f["year_from"], "year_to": f["year_to"], "unit": f["unit"]}
     people = board.people
