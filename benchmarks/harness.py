@@ -492,7 +492,9 @@ def markdown(run: dict[str, Any]) -> str:
 
 def write_results(run: dict[str, Any]) -> tuple[Path, Path]:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stem = f"{run['scale']}-{run['db']}-{run['started'][:10]}"
+    # The start time (UTC, to the minute) is part of the name: several sessions run on one day.
+    started = run["started"]
+    stem = f"{run['scale']}-{run['db']}-{started[:10]}T{started[11:13]}{started[14:16]}"
     if run.get("only"):
         # A partial run must not overwrite the day's full run.
         stem += "-only-" + "-".join(sorted(run["only"]))

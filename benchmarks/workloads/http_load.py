@@ -3,7 +3,7 @@ serving the product; load from CPU1 at 1, 10, 16 and 50 concurrent keep-alive cl
 
 limit = Django `/bench/hello` through the product's full middleware stack, same server, same
 pinning, same run (the framework floor); app = the API endpoints that exist (people list,
-person detail, person gaps, units list, report summary), bearer-token authenticated.
+person detail, person gaps, units list, report summary, city dashboard), bearer-token authenticated.
 Headline ratio = hello rps / endpoint rps at 16 clients (median over endpoints and pairs);
 the target "≥ 15% of Django hello" is a ratio ≤ 6.7."""
 
@@ -21,8 +21,9 @@ MAX_PAIRS = 3
 CHECK_ALL = True  # a stall in a later pair must not pass unseen
 CONCURRENCY = (1, 10, 16, 50)
 TARGET_CLIENTS = 16
-# The issue's four endpoints get the full sweep; the extra ones only the target level.
-FULL_SWEEP = ("people_list", "person_detail", "person_gaps", "report_summary")
+# The issue's endpoints (people list, person detail, gaps, dashboard and its report) get the full
+# sweep; the extra ones only the target level.
+FULL_SWEEP = ("people_list", "person_detail", "person_gaps", "report_summary", "dashboard")
 
 
 def _seconds(scale: str) -> float:
@@ -45,6 +46,8 @@ def _endpoints(ctx: Any) -> dict[str, str]:
         "person_gaps": f"/api/v1/people/{code}/gaps",
         "units_list": "/api/v1/units?limit=20",
         "report_summary": f"/api/v1/reports/summary?from={year}-01-01&to={year}-12-31",
+        # The city dashboard's figures for the last five years (the page's one cube query).
+        "dashboard": "/api/v1/reports/dashboard",
     }
 
 
