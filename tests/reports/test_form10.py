@@ -156,3 +156,31 @@ def test_form10_command_refuses_a_bad_year(form_world):
 
     with pytest.raises(CommandError, match="report_bad_year"):
         call_command("report", "form10", "--year", "abc", stdout=StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_form10_page_is_reused_until_a_change_commits_and_kept_per_language(form_world, client_for):
+    from django.db import transaction
+
+    from cadretrain.reports import views
+    from cadretrain.training.models import TrainingClass
+
+    client = client_for("admin")
+
+    def page(language):
+        client.post("/i18n/setlang/", {"language": language, "next": "/"})
+        res = client.get("/reports/form10/", {"year": 2024})
+        assert res.status_code == 200
+        return res.content.decode()
+
+    page_vi, page_en = page("vi"), page("en")
+    # Each language gets its own labels, not the first one computed.
+    assert "Trung cấp lý luận chính trị" in page_vi and "Intermediate political theory" not in page_vi
+    assert "Intermediate political theory" in page_en and "Trung cấp lý luận chính trị" not in page_en
+    before = views.form10_cached(actor=form_world.actor("admin"), year=2024)
+    assert views.form10_cached(actor=form_world.actor("admin"), year=2024) is before  # reused
+    with transaction.atomic():
+        enrol(TrainingClass.objects.get(code="F-A"), form_world.people["b2"], "COMPLETED")
+    after = views.form10_cached(actor=form_world.actor("admin"), year=2024)
+    assert after is not before
+    assert values(after, "I.2.1.a")["total"] == values(before, "I.2.1.a")["total"] + 1

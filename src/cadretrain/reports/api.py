@@ -9,10 +9,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from cadretrain.core import versions
-from cadretrain.core.scoping import scope_key
 from cadretrain.domain import validation as v
-from cadretrain.reports.selectors import training_summary
+from cadretrain.reports.selectors import training_summary_cached
 
 router = Router(tags=["reports"])
 
@@ -24,13 +22,10 @@ class SummaryQuery(Schema):
 
 @router.get("/reports/summary", summary="Tổng hợp kết quả đào tạo, bồi dưỡng trong kỳ")
 def summary_api(request: HttpRequest, filters: Query[SummaryQuery]) -> dict[str, Any]:
-    """The document is computed once per (caller's scope, period) and reused until people, units,
-    classes, enrolments, credentials, programmes or standards change (core.versions): computing it
-    evaluates the whole visible workforce against the standards (~0.25 s at S, seconds at L)."""
+    """The document, reused until the data changes (selectors.training_summary_cached)."""
     actor = request.actor  # type: ignore[attr-defined]
     date_from, date_to = v.parse_date(filters.date_from), v.parse_date(filters.date_to)
-    key = ("report_summary", scope_key(actor), date_from, date_to)
-    return versions.cached(key, lambda: training_summary(actor=actor, date_from=date_from, date_to=date_to))
+    return training_summary_cached(actor=actor, date_from=date_from, date_to=date_to)
 
 
 class DashboardQuery(Schema):

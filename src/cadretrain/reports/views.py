@@ -23,7 +23,7 @@ from cadretrain.domain import validation as v
 from cadretrain.domain.access import Action, Actor, Role
 from cadretrain.domain.errors import DomainError
 from cadretrain.reports import charts, exports, selectors
-from cadretrain.reports.form10 import build_form10
+from cadretrain.reports.form10 import form10_cached
 
 DASHBOARD_ROLES = (Role.CITY_ADMIN, Role.UNIT_OFFICER, Role.VIEWER)
 EXPORTS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -203,7 +203,8 @@ def summary_view(request: HttpRequest) -> HttpResponse:
     ctx: dict[str, Any] = {"date_from": raw_from, "date_to": raw_to}
     try:
         fmt = _export_format(request, ("xlsx", "csv"))
-        doc = selectors.training_summary(actor=actor, date_from=v.parse_date(raw_from), date_to=v.parse_date(raw_to))
+        doc = selectors.training_summary_cached(actor=actor, date_from=v.parse_date(raw_from),
+                                                date_to=v.parse_date(raw_to))
     except DomainError as exc:
         ctx["error"] = error_message(exc)
         return render(request, "reports/summary.html", ctx, status=400)
@@ -226,7 +227,7 @@ def form10_view(request: HttpRequest) -> HttpResponse:
     try:
         fmt = _export_format(request, ("xlsx", "csv", "pdf"))
         year = _int(request.GET.get("year"), timezone.localdate().year - 1)
-        form = build_form10(actor=actor, year=year)
+        form = form10_cached(actor=actor, year=year)
     except DomainError as exc:
         return render(request, "reports/form10.html", {"error": error_message(exc)}, status=400)
     if fmt:
