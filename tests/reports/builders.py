@@ -204,3 +204,12 @@ def person_cells() -> dict[tuple, tuple]:
     sums = ["enrolments", "nominated", "enrolled", "completed", "failed", "withdrawn", "periods"]
     return {(r["person_id"], r["year"], r["programme_id"], bool(r["abroad"])): tuple(r[f] for f in sums)
             for r in PersonCell.objects.values("person_id", "year", "programme_id", "abroad", *sums)}
+
+
+def open_class_of_ward_b(world: World, programme: Programme, start: dt.date, code: str) -> TrainingClass:
+    """A class of ward B open for nominations, with one ward B learner: every officer may see it
+    (to nominate), but it is not ward A's and must not count in ward A's reports."""
+    tc = make_class(code, programme, world.ward_b, start)
+    TrainingClass.objects.filter(pk=tc.pk).update(status="OPEN")
+    enrol(tc, world.people["b1"], "ENROLLED")
+    return tc

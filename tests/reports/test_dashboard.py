@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from cadretrain.people.models import Person
 from cadretrain.reports import selectors
 from cadretrain.training.models import Enrolment, TrainingClass
-from tests.reports.builders import enrol, make_class, random_dataset, series_of
+from tests.reports.builders import enrol, make_class, open_class_of_ward_b, random_dataset, series_of
 
 pytestmark = pytest.mark.django_db
 YEAR = timezone.localdate().year
@@ -58,10 +58,16 @@ def test_city_dashboard_equals_the_raw_rows(world, data):
 
 
 def test_officer_dashboard_counts_only_their_people_and_classes(world, data):
+    open_elsewhere = open_class_of_ward_b(world, data.programmes["CNKT-3"], dt.date(YEAR, 2, 1), "OPEN-B")
     actor = world.actor("officer_a")
+    assert TrainingClass.objects.visible_to(actor).filter(pk=open_elsewhere.pk).exists()  # may nominate to it
     board = selectors.dashboard(actor=actor, scope=selectors.report_scope(actor=actor), year_from=YEAR - 3, year_to=YEAR)
     people = set(Person.objects.filter(unit__path__startswith=world.ward_a.path).values_list("pk", flat=True))
-    classes = set(TrainingClass.objects.visible_to(actor).values_list("pk", flat=True))
+    # Ward A's classes: organised in the ward or attended by its people (not the open one of ward B).
+    classes = set(TrainingClass.objects.filter(organizer_unit__path__startswith=world.ward_a.path)
+                  .values_list("pk", flat=True)) | set(
+        Enrolment.objects.filter(person__in=people).values_list("training_class_id", flat=True))
+    assert open_elsewhere.pk not in classes
     assert board_figures(board) == raw_figures(person_ids=people, class_ids=classes, years=range(YEAR - 3, YEAR + 1))
 
 

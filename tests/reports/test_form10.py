@@ -19,7 +19,7 @@ from cadretrain.org.services import unit_create
 from cadretrain.people.services import person_create, person_transfer
 from cadretrain.reports import exports
 from cadretrain.reports.form10 import build_form10
-from tests.reports.builders import enrol, make_class, programmes
+from tests.reports.builders import enrol, make_class, open_class_of_ward_b, programmes
 from tests.world import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +112,12 @@ def test_two_tier_year_replaces_the_district_columns(form_world):
 
 
 def test_officer_form_counts_only_their_people(form_world):
+    from cadretrain.catalogue.models import Programme
+
+    # A class of ward B open for nominations is visible to ward A's officer but is not theirs.
+    open_class_of_ward_b(form_world, Programme.objects.get(code="LLCT-TC"), dt.date(2024, 6, 1), "OPEN-B")
     form = build_form10(actor=form_world.actor("officer_a"), year=2024)
+    assert values(form, "I.2.1.a")["classes_total"] == 1  # only the city's class a ward A learner attends
     # Only today's ward A people of the city's full-time class: a1, a3 and P-X, who was at the
     # district on the class date (columns follow the unit then, scope follows the unit now).
     assert values(form, "I.2.1.a")["total"] == 3

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from cadretrain.people.models import Person
 from cadretrain.reports.selectors import training_summary
 from cadretrain.training.models import Enrolment, TrainingClass
-from tests.reports.builders import random_dataset
+from tests.reports.builders import open_class_of_ward_b, random_dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +90,10 @@ def test_city_summary_equals_the_raw_rows(world, seed):
 
 
 def test_officer_summary_counts_only_their_people(world):
-    random_dataset(world, random.Random(13), extra_people=15, classes=18)
+    ds = random_dataset(world, random.Random(13), extra_people=15, classes=18)
+    # Open classes of ward B (an officer of ward A sees them, to nominate) are not ward A's.
+    open_class_of_ward_b(world, ds.programmes["CNKT-3"], dt.date(2024, 5, 1), "OPEN-B1")
+    open_class_of_ward_b(world, ds.programmes["LLCT-TC"], dt.date(2025, 5, 1), "OPEN-B2")
     for date_from, date_to in PERIODS:
         got = training_summary(actor=world.actor("officer_a"), date_from=date_from, date_to=date_to)
         want = oracle(person_ids=ward_a_people(world), class_ids=ward_a_classes(world), date_from=date_from,

@@ -53,7 +53,8 @@ from cadretrain.domain.errors import DomainError
 from cadretrain.domain.text import fold
 from cadretrain.org.models import OrgUnit
 from cadretrain.people.models import Assignment
-from cadretrain.training.models import Enrolment, TrainingClass
+from cadretrain.reports.selectors import report_classes
+from cadretrain.training.models import Enrolment
 
 TWO_TIER_FROM_YEAR = 2026  # first whole year without districts (the reform took effect 2025-07-01)
 PROVINCIAL, DISTRICT, COMMUNE = "provincial", "district", "commune"
@@ -211,7 +212,7 @@ def build_form10(*, actor: Actor, year: int) -> Form10:
 
     classes = {}
     for pk, kind, level, mode, country, partner, name, org_unit, day in (
-        TrainingClass.objects.visible_to(actor).filter(start_date__gte=start, start_date__lte=end).order_by()
+        report_classes(actor).filter(start_date__gte=start, start_date__lte=end).order_by()
         .values_list("pk", "programme__kind", "programme__grants_level", "mode", "country", "partner_id",
                      "programme__name", "organizer_unit_id", "start_date")
     ):
