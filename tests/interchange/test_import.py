@@ -156,3 +156,19 @@ def test_the_standards_sheet_goes_through_the_standards_service(world, import_fi
     assert report.created["standards"] == 2
     again = import_file(rows)
     assert again.unchanged["standards"] == 2 and again.created["standards"] == 0
+
+
+def test_optional_columns_absent_from_the_people_sheet_are_empty_values(world, import_file):
+    # The importer cleans an absent column's empty value once for the whole sheet rather than
+    # per row: the result must be what empty cells give (spec: empty cells are empty values).
+    assert import_file(good_rows()).ok
+    minimal = {"people": [{k: r[k] for k in ("code", "full_name", "birth_date", "gender", "category", "unit_code")}
+                          for r in good_rows()["people"]]}
+    report = import_file(minimal)
+    assert report.ok, report.errors
+    person = Person.objects.get(code="P-N1")
+    assert (person.national_id, person.party_member, person.rank_code, person.joined_on, person.left_on,
+            person.email) == ("", False, "", None, None, "")
+    assert Person.objects.get(code="00042").rank_code == ""
+    again = import_file(minimal)
+    assert again.ok and again.unchanged["people"] == 2 and again.updated["people"] == 0

@@ -5,7 +5,10 @@ executemany on PostgreSQL (reference/performance.md §3.1, §3.3), so bulk paths
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
@@ -54,3 +57,31 @@ def analyze() -> None:
     """Refresh planner statistics after a large load (PostgreSQL: 29 s vs 0.9 s measured)."""
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+_pause_lock = threading.Lock()
+_pauses = 0
+_was_enabled = False
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Suspend Python's cyclic garbage collector for a bulk load (reference counting still frees
+    everything that is not a cycle). A load allocates a few containers per row and keeps some
+    (the importer's code → person map): the collector's full passes re-walk every live object
+    each time, 0.6–0.8 s of a 5.5 s CPU import of 150,000 people in a fresh process and more in
+    a long-lived one with a large heap. The collector is process-wide: overlapping pauses
+    (threads) count, and the last to finish restores it as it was."""
+    global _pauses, _was_enabled
+    with _pause_lock:
+        if _pauses == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _was_enabled:
+                gc.enable()

@@ -25,16 +25,20 @@ class IdPool:
     def __init__(self, model: type[models.Model]) -> None:
         self.table = model._meta.db_table
         self.next: int | None = None
+        self.sequence: str | None = None
 
     def take(self, n: int) -> list[int]:
         if n <= 0:
             return []
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [self.table, n],
-                )
+                # The sequence's name is looked up once per pool: written inside nextval() (or
+                # in a subquery, which the planner pulls up) it was looked up again for every id
+                # (0.35–0.65 s against 0.06 s for 150,000 ids).
+                if self.sequence is None:
+                    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [self.table])
+                    self.sequence = cursor.fetchone()[0]
+                cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self.sequence, n])
                 return [row[0] for row in cursor.fetchall()]
             if self.next is None:
                 cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {self.table}")  # noqa: S608

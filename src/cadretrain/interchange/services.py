@@ -9,6 +9,7 @@ from typing import Any
 from django.db import DatabaseError, connection
 
 from cadretrain.core.audit import audit_record
+from cadretrain.core.bulk import gc_paused
 from cadretrain.core.models import JobRun
 from cadretrain.core.retry import ATTEMPTS, is_retryable
 from cadretrain.domain.access import Action, Actor
@@ -28,11 +29,12 @@ def workbook_import(
     transaction; records one job and one audit event summarising the counts."""
     if not actor.can(Action.IMPORT):
         raise NotAllowed()
-    for attempt in range(1, ATTEMPTS + 1):
-        report = _import_once(actor=actor, path=path, dry_run=dry_run, progress=progress, job=job,
-                              last_attempt=attempt == ATTEMPTS)
-        if report is not None:
-            return report
+    with gc_paused():
+        for attempt in range(1, ATTEMPTS + 1):
+            report = _import_once(actor=actor, path=path, dry_run=dry_run, progress=progress, job=job,
+                                  last_attempt=attempt == ATTEMPTS)
+            if report is not None:
+                return report
     raise AssertionError("unreachable")
 
 
