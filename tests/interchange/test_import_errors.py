@@ -279,3 +279,45 @@ def test_a_duplicate_enrolment_in_a_later_chunk_is_reported_with_its_first_row(w
     messages = {r: m for r, _, code, m in got if code == "duplicate_key"}
     assert "dòng 2 " in messages[5] and "(L-2024-01/P-N1)" in messages[5]
     assert "dòng 3 " in messages[6] and "dòng 4 " in messages[7]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "zip"])
+def test_people_rows_across_chunks_report_bad_rows_and_duplicates_in_row_order(world, import_file, monkeypatch, fmt):
+    """People rows are validated while their chunk is being written (ids drawn before): a bad
+    row and a code repeated chunks later are reported with their rows, and nothing is kept."""
+    from cadretrain.interchange import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    before = counts()
+    base = {"full_name": "Lê Văn Tư", "birth_date": "1980-01-01", "gender": "M", "category": "CONG_CHUC",
+            "unit_code": "00004"}
+    rows = {"people": [
+        {**base, "code": "Q1"},                        # row 2
+        {**base, "code": "P-A1"},                      # row 3: exists (an update)
+        {**base, "code": "Q2", "gender": "X"},         # row 4: bad gender
+        {**base, "code": "Q1"},                        # row 5: duplicate of row 2
+        {**base, "code": "Q3", "unit_code": "NONE"},   # row 6: unknown unit
+        {**base, "code": "Q2"},                        # row 7: first valid Q2, yet a repeat of row 4
+    ]}
+    report = import_file(rows, fmt=fmt)
+    check_rejected(report, before)
+    assert errors_of(report) == [("people", 4, "gender", "invalid_gender"), ("people", 5, "code", "duplicate_key"),
+                                 ("people", 6, "unit_code", "unknown_unit"), ("people", 7, "code", "duplicate_key")]
+
+
+def test_new_people_across_chunks_get_their_own_ids_and_assignments(world, import_file, monkeypatch):
+    from cadretrain.interchange import importer
+    from cadretrain.people.models import Assignment, Person
+
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    base = {"full_name": "Lê Văn Tư", "birth_date": "1980-01-01", "gender": "M", "category": "CONG_CHUC",
+            "unit_code": "00004", "joined_on": "2019-09-01"}
+    codes = ["Q1", "P-A1", "Q2", "Q3", "Q4"]
+    report = import_file({"people": [{**base, "code": c} for c in codes]})
+    assert report.ok, report.errors
+    assert report.created["people"] == 4 and report.updated["people"] == 1
+    people = dict(Person.objects.filter(code__in=codes).values_list("code", "id"))
+    assert len(set(people.values())) == 5
+    for code in ("Q1", "Q2", "Q3", "Q4"):
+        assert list(Assignment.objects.filter(person_id=people[code]).values_list("unit__code", "valid_from")) == [
+            ("00004", importer.dt.date(2019, 9, 1))]

@@ -729,82 +729,87 @@ class Importer:
         columns = {"dates_out_of_order": "left_on"}
         prepare = self.prepare
         for chunk in _chunks(records, CHUNK):
-            valid = []
-            for row, rec in chunk:
-                vals, ok = prepare(spec, row, rec)
-                code = vals["code"]
-                if code:
-                    first = seen.get(code)
-                    if first is not None:
-                        self.err(row, "code", "duplicate_key", first_row=first, key=code)
+            # Which of the chunk's codes exist, and ids for the others, before any row is
+            # validated: the rows are then validated inside the generator that feeds the insert,
+            # so that on PostgreSQL the server writes the rows of the COPY (and their indexes)
+            # while this process validates the next ones, instead of each waiting for the other.
+            # Nothing in the generator may query the database (the connection is in COPY).
+            # An id drawn for a row that then fails is never used: the import is rolled back.
+            codes = {c for c in (_code_text(rec["code"]) for _, rec in chunk) if c}
+            existing = self._existing_people(sorted(codes), update_fields) if codes else {}
+            ids = iter(person_table.pool.take(len(codes) - len(existing)))
+            assignments: list[tuple] = []
+            updates: list[tuple] = []
+            transfers: list[tuple[int, int, int | None]] = []
+            counted = {"created": 0, "updated": 0, "unchanged": 0}
+
+            def new_people(chunk: list[Record] = chunk, existing: dict[str, list[Any]] = existing,
+                           ids: Iterator[int] = ids, assignments: list[tuple] = assignments,
+                           updates: list[tuple] = updates, transfers: list[tuple[int, int, int | None]] = transfers,
+                           counted: dict[str, int] = counted) -> Iterator[tuple]:
+                for row, rec in chunk:
+                    vals, ok = prepare(spec, row, rec)
+                    code = vals["code"]
+                    if code:
+                        first = seen.get(code)
+                        if first is not None:
+                            self.err(row, "code", "duplicate_key", first_row=first, key=code)
+                            continue
+                        seen[code] = row
+                    data = {k: vals[k] for k, required in fields if not (required and vals[k] in ("", None))}
+                    try:
+                        clean: dict[str, Any] | None = clean_person_fields(data)
+                    except v.FieldError:
+                        clean = self.clean(row, clean_person_fields, data, columns)
+                    unit_code = vals["unit_code"]
+                    unit = None
+                    if unit_code:
+                        unit, problem = unit_of.get(unit_code) or unit_of.setdefault(unit_code, self._unit_in_scope(unit_code))
+                        if problem is not None:
+                            self.err(row, "unit_code", problem, code=unit_code)
+                    position_id = None
+                    if vals["position_code"]:
+                        position_id = self.positions.get(vals["position_code"])
+                        if position_id is None:
+                            ok = False
+                            self.err(row, "position_code", "unknown_position", code=vals["position_code"])
+                    if not ok or clean is None or unit is None:
                         continue
-                    seen[code] = row
-                data = {k: vals[k] for k, required in fields if not (required and vals[k] in ("", None))}
-                try:
-                    clean: dict[str, Any] | None = clean_person_fields(data)
-                except v.FieldError:
-                    clean = self.clean(row, clean_person_fields, data, columns)
-                unit_code = vals["unit_code"]
-                unit = None
-                if unit_code:
-                    unit, problem = unit_of.get(unit_code) or unit_of.setdefault(unit_code, self._unit_in_scope(unit_code))
-                    if problem is not None:
-                        self.err(row, "unit_code", problem, code=unit_code)
-                position_id = None
-                if vals["position_code"]:
-                    position_id = self.positions.get(vals["position_code"])
-                    if position_id is None:
-                        ok = False
-                        self.err(row, "position_code", "unknown_position", code=vals["position_code"])
-                if not ok or clean is None or unit is None:
-                    continue
-                if not may:
-                    self.err(row, "code", "not_allowed_sheet", sheet="people")
-                    continue
-                if blank:
-                    clean.update(blank)
-                clean["search_key"] = _fold_clean(clean["full_name"])
-                valid.append((row, code, clean, unit, position_id))
-            if not valid:
-                continue
-            existing = self._existing_people([x[1] for x in valid], update_fields)
-            new_rows = [x for x in valid if x[1] not in existing]
-            ids = iter(person_table.pool.take(len(new_rows)))
-            inserts, assignments, updates, transfers = [], [], [], []
-            created = 0
-            for row, code, clean, unit, position_id in valid:
-                old = existing.get(code)
-                if old is None:
-                    pk = next(ids)
-                    inserts.append((pk, code, clean["search_key"], unit.id, position_id,
-                                    *person_values(clean)))
-                    assignments.append((pk, unit.id, position_id, clean.get("joined_on") or self.today, None, True))
+                    if not may:
+                        self.err(row, "code", "not_allowed_sheet", sheet="people")
+                        continue
+                    if blank:
+                        clean.update(blank)
+                    search_key = _fold_clean(clean["full_name"])
+                    old = existing.get(code)
+                    if old is None:
+                        pk = next(ids)
+                        assignments.append((pk, unit.id, position_id, clean.get("joined_on") or self.today, None, True))
+                        self.people[code] = PersonRef(pk, unit.path)
+                        counted["created"] += 1
+                        yield (pk, code, search_key, unit.id, position_id, *person_values(clean))
+                        continue
+                    pk, old_unit, old_position, old_path, *old_values = old
+                    if not self.covers(old_path):
+                        self.err(row, "code", "out_of_scope", code=code)
+                        continue
+                    new_values = [search_key, *person_values(clean)]
+                    moved = (old_unit, old_position) != (unit.id, position_id)
+                    if new_values != old_values:
+                        updates.append((*new_values, pk))
+                    if moved:
+                        transfers.append((pk, unit.id, position_id))
+                        # The derived tables (cube, unit classes) file a person's enrolments
+                        # under their unit: only a transfer moves them. A changed phone number or
+                        # name does not, and recomputing every unit of 10,000 such people held
+                        # SQLite's write lock for tens of seconds at L.
+                        self.changed_people.add(pk)
                     self.people[code] = PersonRef(pk, unit.path)
-                    created += 1
-                    continue
-                pk, old_unit, old_position, old_path, *old_values = old
-                if not self.covers(old_path):
-                    self.err(row, "code", "out_of_scope", code=code)
-                    continue
-                new_values = [clean[k] for k in update_fields]
-                moved = (old_unit, old_position) != (unit.id, position_id)
-                if new_values != old_values:
-                    updates.append((*new_values, pk))
-                if moved:
-                    transfers.append((pk, unit.id, position_id))
-                self.people[code] = PersonRef(pk, unit.path)
-                if moved:
-                    # The derived tables (cube, unit classes) file a person's enrolments under
-                    # their unit: only a transfer moves them. A changed phone number or name does
-                    # not, and recomputing every unit of 10,000 such people held SQLite's write
-                    # lock for tens of seconds at L.
-                    self.changed_people.add(pk)
-                if new_values != old_values or moved:
-                    self.report.count("people", "updated")
-                else:
-                    self.report.count("people", "unchanged")
-            self.report.count("people", "created", created)
-            person_table.insert(inserts)
+                    counted["updated" if new_values != old_values or moved else "unchanged"] += 1
+
+            person_table.insert(new_people())
+            for key, n in counted.items():
+                self.report.count("people", key, n)
             person_table.update(update_fields, updates)
             if transfers:
                 self._transfer(transfers, assignments)
@@ -1342,6 +1347,12 @@ def _date_text(text: str) -> dt.date | None:
 
 
 _fold_word = lru_cache(maxsize=65536)(fold)
+
+
+def _code_text(value: Any) -> str:
+    """A code cell as `prepare` reads it (text, trimmed), for looking codes up before the rows
+    are validated."""
+    return (value if type(value) is str else cell_text(value)[0]).strip()
 
 
 def _fold_clean(text: str) -> str:
