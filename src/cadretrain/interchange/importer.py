@@ -287,6 +287,7 @@ class Importer:
         contiguous = not unnamed and [idx for idx, _ in mapping] == list(range(len(mapping)))
         full = len(mapping) if contiguous else -1
         keys = [key for _, key in mapping]
+        blanks = dict.fromkeys(absent, "")  # the absent columns, set in one call per row
         for number, values in rows:
             if not any(values) and not any(x is not None and x != "" for x in values):
                 continue
@@ -302,8 +303,8 @@ class Importer:
             if width == full:
                 # The usual row: exactly the named columns, in order, nothing to pad or check.
                 rec = dict(zip(keys, values, strict=True))
-                for key in absent:
-                    rec[key] = ""
+                if blanks:
+                    rec.update(blanks)
                 yield number, rec
                 continue
             rec = {key: (values[idx] if idx < width else "") for idx, key in mapping}
@@ -735,7 +736,12 @@ class Importer:
             # while this process validates the next ones, instead of each waiting for the other.
             # Nothing in the generator may query the database (the connection is in COPY).
             # An id drawn for a row that then fails is never used: the import is rolled back.
-            codes = {c for c in (_code_text(rec["code"]) for _, rec in chunk) if c}
+            codes: set[str] = set()
+            for _, rec in chunk:
+                code = rec["code"]
+                code = code.strip() if type(code) is str else _code_text(code)
+                if code:
+                    codes.add(code)
             existing = self._existing_people(sorted(codes), update_fields) if codes else {}
             ids = iter(person_table.pool.take(len(codes) - len(existing)))
             assignments: list[tuple] = []
