@@ -14,14 +14,21 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from cadretrain.core import versions
-from cadretrain.core.api import render
+from cadretrain.core.api import prepared_rows, render
+from cadretrain.core.scoping import scope_key
 from cadretrain.domain import standards as rules_domain
 from cadretrain.domain import validation as v
 from cadretrain.domain.access import Actor
 from cadretrain.domain.errors import NotFound
 from cadretrain.domain.standards import Facts, Rule
 from cadretrain.people.models import Person
-from cadretrain.standards.evaluation import PersonReport, person_facts, rules_in_force
+from cadretrain.standards.evaluation import (
+    PersonReport,
+    completed_fact_rows,
+    credential_fact_rows,
+    facts_from_rows,
+    rules_in_force,
+)
 
 router = Router(tags=["standards"])
 
@@ -42,22 +49,33 @@ def _rules(day: dt.date) -> list[Rule]:
 
 def person_gap_items(*, actor: Actor, code: str, day: dt.date) -> list[dict]:
     """`standards.evaluation.person_gaps` (the same steps: applicable rules, the person's facts,
-    the pure evaluator) with the rules in force read from the cache: three queries instead of four,
-    no standards rows rebuilt per request."""
-    person = (
-        Person.objects.visible_to(actor).select_related("position")
-        .only("pk", "code", "position_id", "position__code", "category", "management_tier")
-        .filter(code=code).first()
-    )
-    if person is None:
+    the pure evaluator) with the rules in force read from the cache and the statements prepared
+    once per scope and day (core.api.prepared_rows): compiling the three ORM queries cost more
+    than running them."""
+    found = prepared_rows(("gaps_person", scope_key(actor)), lambda c: (
+        Person.objects.visible_to(actor).filter(code=c).order_by()
+        .values_list("code", "position__code", "category", "management_tier")[:2]), code)
+    if len(found) != 1:
         raise NotFound("person_not_found")
-    probe = Facts(code=person.code, position_code=person.position.code if person.position_id else "",
-                  category=person.category, management_tier=person.management_tier)
+    person_code, position_code, category, tier = found[0]
+    probe = Facts(code=person_code, position_code=position_code or "", category=category, management_tier=tier)
     rules = [r for r in _rules(day) if rules_domain.applies(r, probe, day)]
     if not rules:
         return []
-    results = rules_domain.evaluate(person_facts(person, day, rules), rules, day)
-    return [g.as_json() for g in PersonReport(person, day, rules, results, {}).gaps]
+    facts = facts_from_rows(
+        code=person_code, position_code=position_code or "", category=category, management_tier=tier, as_of=day,
+        credentials=prepared_rows(("gaps_credentials", day), lambda c: credential_fact_rows(day, person__code=c), code),
+        completed=prepared_rows(("gaps_completed",), lambda c: completed_fact_rows(person__code=c), code),
+    )
+    results = rules_domain.evaluate(facts, rules, day)
+    return [g.as_json() for g in PersonReport(_Named(person_code), day, rules, results, {}).gaps]
+
+
+class _Named:
+    """What PersonReport reads of a person for its gap items: the code."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
 
 
 @router.get("/people/{code}/gaps", response=list[GapOut], summary="Một cán bộ: các yêu cầu chưa đạt")

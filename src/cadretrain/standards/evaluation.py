@@ -350,26 +350,37 @@ class PersonReport:
         return next(r for r in self.rules if r.code == code)
 
 
-def person_facts(person: Any, as_of: dt.date, rules: Sequence[Rule]) -> Facts:
-    """One person's facts from the raw rows (two queries: credentials, completed enrolments)."""
+CREDENTIAL_FACT_FIELDS = ("dimension", "level", "language", "issued_on")
+COMPLETED_FACT_FIELDS = (
+    "completed_on", "training_class__programme__kind", "training_class__programme__grants_dimension",
+    "training_class__programme__grants_level", "training_class__programme__grants_language",
+    "training_class__programme__periods", "training_class__code",
+)
+
+
+def credential_fact_rows(as_of: dt.date, **person: Any) -> QuerySet:
+    """A person's credentials issued by `as_of` (`person`: a lookup such as person_id=…), as the
+    rows `facts_from_rows` reads."""
     from cadretrain.people.models import Credential
+
+    return Credential.objects.filter(issued_on__lte=as_of, **person).values_list(*CREDENTIAL_FACT_FIELDS)
+
+
+def completed_fact_rows(**person: Any) -> QuerySet:
+    """A person's completed enrolments with their programme's grants, as `facts_from_rows` reads them."""
     from cadretrain.training.models import Enrolment
 
-    held = [
-        Held(dim, level, issued, lang or "", "credential")
-        for dim, level, lang, issued in Credential.objects.filter(
-            person_id=person.pk, issued_on__lte=as_of
-        ).values_list("dimension", "level", "language", "issued_on")
-    ]
+    return Enrolment.objects.filter(status=COMPLETED, completed_on__isnull=False, **person).values_list(
+        *COMPLETED_FACT_FIELDS)
+
+
+def facts_from_rows(*, code: str, position_code: str, category: str, management_tier: str, as_of: dt.date,
+                    credentials: Iterable[Sequence[Any]], completed: Iterable[Sequence[Any]]) -> Facts:
+    """A person's facts on `as_of` from their credential rows and completed-enrolment rows."""
+    held = [Held(dim, level, issued, lang or "", "credential") for dim, level, lang, issued in credentials]
     ku: list[dt.date] = []
     periods: dict[int, int] = {}
-    for done, kind, gdim, glevel, glang, n, klass in Enrolment.objects.filter(
-        person_id=person.pk, status=COMPLETED, completed_on__isnull=False
-    ).values_list(
-        "completed_on", "training_class__programme__kind", "training_class__programme__grants_dimension",
-        "training_class__programme__grants_level", "training_class__programme__grants_language",
-        "training_class__programme__periods", "training_class__code",
-    ):
+    for done, kind, gdim, glevel, glang, n, klass in completed:
         # Periods count the whole calendar year of as_of (as the person-year table does).
         if done.year == as_of.year:
             periods[done.year] = periods.get(done.year, 0) + (n or 0)
@@ -380,9 +391,18 @@ def person_facts(person: Any, as_of: dt.date, rules: Sequence[Rule]) -> Facts:
         if gdim and glevel:
             held.append(Held(gdim, glevel, done, glang or "", f"class:{klass}"))
     return Facts(
+        code=code, position_code=position_code, category=category, management_tier=management_tier,
+        held=tuple(held), knowledge_updates=tuple(ku), periods_by_year=periods,
+    )
+
+
+def person_facts(person: Any, as_of: dt.date, rules: Sequence[Rule]) -> Facts:
+    """One person's facts from the raw rows (two queries: credentials, completed enrolments)."""
+    return facts_from_rows(
         code=person.code, position_code=person.position.code if person.position_id else "",
-        category=person.category, management_tier=person.management_tier, held=tuple(held),
-        knowledge_updates=tuple(ku), periods_by_year=periods,
+        category=person.category, management_tier=person.management_tier, as_of=as_of,
+        credentials=credential_fact_rows(as_of, person_id=person.pk),
+        completed=completed_fact_rows(person_id=person.pk),
     )
 
 
