@@ -31,7 +31,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Case, CharField, F, Func, Q, QuerySet, Value, When
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 
 from cadretrain.catalogue.models import Programme
 from cadretrain.core.choices import (
@@ -218,7 +218,10 @@ class Scope:
         base = Enrolment.objects.visible_to(self.actor)
         if self.prefix:
             base = base.filter(person__unit__path__startswith=self.prefix)
-        base = base.annotate(x_score=_score("score"), x_done=_day("completed_on")).order_by(
+        # Empty text rather than NULL for a missing score or date: rows of text only take the
+        # CSV writer's fast path (the cell is empty either way, in CSV and in xlsx).
+        base = base.annotate(x_score=Coalesce(_score("score"), Value("")),
+                             x_done=Coalesce(_day("completed_on"), Value(""))).order_by(
             "training_class_id", "person_id")
         code = people.code
         # Blocks of classes in code order, each read along the (class, person) unique index
@@ -348,13 +351,37 @@ def _write_csv(raw: Any, header: list[str], blocks: Iterator[Block]) -> int:
     def consume(received: Iterator[Block]) -> int:
         n = 0
         for block in received:
-            # csv writes None as an empty cell and everything else as its text: the rows come ready.
-            writer.writerows(block)
-            flush()
+            if (text := _plain_csv(block)) is not None:
+                raw.write(text.encode("utf-8"))
+            else:
+                # csv writes None as an empty cell and everything else as its text: the rows come ready.
+                writer.writerows(block)
+                flush()
             n += len(block)
         return n
 
     return _pipeline(consume, blocks)
+
+
+def _plain_csv(block: Block) -> str | None:
+    """The block as csv.writer writes it when every cell is text that needs no quotes (codes,
+    levels, dates: the big sheets' usual rows), joined directly at a fifth of the csv module's
+    cost; None when a cell is not text (None, a number) or would need quoting, for csv.writer.
+
+    A cell needs quotes when it holds a comma, a quote or a line break: the block needs none
+    when it has no quote, no NUL, exactly one comma between neighbouring cells and one line
+    break between rows (rows have several cells here, so an empty cell is never quoted)."""
+    if not block or min(map(len, block)) < 2:
+        return None
+    try:
+        text = "\r\n".join(map(",".join, block))
+    except TypeError:
+        return None
+    rows = len(block)
+    if ('"' in text or "\0" in text or text.count(",") != sum(map(len, block)) - rows
+            or text.count("\n") != rows - 1 or text.count("\r") != rows - 1):
+        return None
+    return text + "\r\n"
 
 
 def _write_xlsx(target: Path, sheets: Iterator[tuple[str, list[str], Iterator[Block]]]) -> dict[str, int]:
