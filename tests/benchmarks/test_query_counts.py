@@ -84,7 +84,8 @@ ENDPOINTS = {
 # Queries per request with nothing cached (inside a test transaction core.versions computes
 # everything): bearer token 1; lists: count + page (+ the unit of `?unit=`, + head-counts and the
 # visible linked units for units); gaps: person, rules in force (+ credentials and completions
-# when a standard applies); dashboard: the cube query and the people figures' cache row. Lower these when a change cuts queries; never raise them silently.
+# when a standard applies); dashboard: the cube query and the people figures' cache row. Lower
+# these when a change cuts queries; never raise them silently.
 PINNED = {
     "people list": 3, "people search": 3, "people of a unit": 4, "person detail": 2, "person gaps": 5,
     "units list": 5, "unit detail": 5, "classes list": 3, "report summary": 8, "dashboard": 3,
