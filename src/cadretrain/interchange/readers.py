@@ -173,6 +173,11 @@ def _sheet_xml_paths(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 _HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# A formula element's name ends in "f" followed by ">", "/" or white space. The letter f is rare
+# in sheet XML (no Vietnamese letter is an f), and a pattern that starts with a literal letter is
+# scanned for at memchr speed: 0.07 s for a 96 MB sheet, where the substring tests "<f" and ":f"
+# took 0.2 s each ("<" opens every element). Only a block where it matches pays for the rest.
+_MAYBE_FORMULA = re.compile(rb"f[\s>/]")
 _FORMULA_CELL = re.compile(
     rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f[\s>/]'
 )
@@ -196,9 +201,9 @@ def _formula_cells(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[int,
                 cut = data.rfind(b"</c>")
                 cut = len(data) if cut < 0 else cut + 4
             part, carry = data[:cut], data[cut:]
-            # A plain substring search first (memchr speed): only a block that may hold a
-            # formula element pays for the regular expressions.
-            if (b"<f" in part or b":f" in part) and _HAS_FORMULA.search(part):
+            # A cheap search first (see _MAYBE_FORMULA): only a block that may hold a formula
+            # element pays for the regular expressions.
+            if _MAYBE_FORMULA.search(part) and _HAS_FORMULA.search(part):
                 for match in _FORMULA_CELL.finditer(part):
                     yield int(match.group(2)), _column_index(match.group(1).decode())
             if not block:
