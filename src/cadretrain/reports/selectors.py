@@ -263,9 +263,8 @@ def scoped_classes(*, actor: Actor, scope: Scope, years: tuple[int, int] | None 
 
     An officer's or viewer's own subtree (or a unit inside it) is not passed through
     `TrainingClass.visible_to` as well: what it adds there — classes open for nominations from
-    any unit — is not the subtree's, and its enrolment subquery cost 430 ms per dashboard at L on
-    PostgreSQL; organised-or-attended within the actor's subtree is already a part of what the
-    actor may see."""
+    any unit — is not the subtree's, and organised-or-attended within the actor's subtree is
+    already a part of what the actor may see."""
     if scope.path is None:
         return TrainingClass.objects.visible_to(actor)
     attended = UnitClass.objects.filter(unit__path__startswith=scope.path)
