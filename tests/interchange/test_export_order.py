@@ -1,6 +1,6 @@
 """The big sheets (credentials, enrolments) are read by id and put in code order in Python: rows
-come out ordered by codes whatever order the records were created in, and an officer's export of
-them still holds only their subtree's people."""
+come out ordered by codes whatever order the records were created in, and an officer's or an
+institution's export of them still holds only what that actor may see."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from cadretrain.interchange.services import workbook_export
 from cadretrain.interchange.writers import CodeOrder
-from tests.interchange.conftest import SYSTEM
+from tests.interchange.conftest import SYSTEM, good_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +87,17 @@ def test_code_order_knows_whether_ids_follow_the_codes_and_keeps_sparse_ids_in_a
     assert dense.rank == {3: 0, 1: 1, 2: 2} and [dense.code[i] for i in (1, 2, 3)] == ["B", "C", "A"]
     sparse = CodeOrder([(1, "A"), (10**12, "B")])
     assert sparse.ids_ascend and isinstance(sparse.code, dict) and sparse.code[10**12] == "B"
+
+
+def test_an_institutions_export_holds_its_classes_and_their_learners(world, import_file, tmp_path):
+    # The institution's staff see no units at all: that sheet's scope compiles to no query,
+    # which the export must write as an empty sheet rather than fail on.
+    create_one_by_one(import_file, sorted(PEOPLE), CLASSES)
+    assert import_file(good_rows()).ok  # class L-2024-01 at the world's institution, P-N1 and P-A1 in it
+    out = tmp_path / "school.zip"
+    counts = workbook_export(actor=world.actor("school"), path=out)
+
+    assert counts["units"] == 0
+    assert {row[0] for row in read_sheet(out, "classes")[1:]} == {"L-2024-01"}
+    assert [row[:2] for row in read_sheet(out, "enrolments")[1:]] == [["L-2024-01", "P-A1"], ["L-2024-01", "P-N1"]]
+    assert {row[0] for row in read_sheet(out, "people")[1:]} == {"P-A1", "P-N1"}

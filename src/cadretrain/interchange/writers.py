@@ -29,6 +29,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, CharField, F, Func, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Coalesce
@@ -66,7 +67,10 @@ Block = list[tuple[Any, ...]]
 def _fetch(qs: QuerySet) -> Iterator[Block]:
     """The rows of a `values_list` queryset as the database driver returns them, in blocks,
     through a server-side cursor where there is one (PostgreSQL)."""
-    sql, params = qs.query.sql_with_params()
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # a scope that matches nothing (`NOTHING`) compiles to no query
+        return
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(FETCH):
@@ -76,7 +80,10 @@ def _fetch(qs: QuerySet) -> Iterator[Block]:
 def _fetch_all(qs: QuerySet) -> list[tuple[Any, ...]]:
     """All rows of a small `values_list` queryset (one block) as the driver returns them, with a
     client-side cursor: one round trip on PostgreSQL rather than a server-side cursor's several."""
-    sql, params = qs.query.sql_with_params()
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # a scope that matches nothing (`NOTHING`) compiles to no query
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
