@@ -7,6 +7,7 @@ shows the same sentence for the same refusal."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -50,9 +51,11 @@ def _registry() -> dict[str, Any]:
     return merged
 
 
-def message_for(code: str, params: dict[str, Any] | None = None) -> str:
-    """The translated sentence for an error code (the code itself when none is registered)."""
-    template = _registry().get(code)
+def message_for(code: str, params: dict[str, Any] | None = None, *,
+                prefer: Mapping[str, Any] | None = None) -> str:
+    """The translated sentence for an error code (the code itself when none is registered);
+    `prefer`: an interface's own wording of some codes, used before the shared one."""
+    template = (prefer or {}).get(code) or _registry().get(code)
     if template is None:
         return code.replace("_", " ")
     try:

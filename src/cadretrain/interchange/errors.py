@@ -22,9 +22,7 @@ MESSAGES = {
     # Row level.
     "required_value_missing": _("Cần nhập {column}."),
     "duplicate_key": _("Dòng trùng khóa với dòng {first_row} trong cùng trang ({key}). Xóa một trong hai dòng."),
-    "unknown_unit": _("Không có đơn vị mã {code}. Kiểm tra mã hoặc thêm đơn vị vào trang units."),
     "unknown_position": _("Không có vị trí việc làm mã {code}. Kiểm tra mã hoặc thêm vào trang positions."),
-    "unknown_person": _("Không có cán bộ mã {code} trong phạm vi của bạn. Kiểm tra mã hoặc thêm cán bộ vào trang people."),
     "unknown_programme": _("Không có chương trình mã {code}. Kiểm tra mã hoặc thêm vào trang programmes."),
     "unknown_class": _("Không có lớp mã {code}. Kiểm tra mã hoặc thêm lớp vào trang classes."),
     "numeric_code_hint": _("{message} Ô này đang ở dạng số nên các chữ số 0 ở đầu có thể đã mất: định dạng cột là Văn bản (Text) rồi nhập lại mã."),
@@ -33,13 +31,10 @@ MESSAGES = {
     "unit_cycle": _("Đơn vị cấp trên tạo thành vòng lặp ({code}). Kiểm tra cột Mã đơn vị cấp trên."),
     "unit_root_not_allowed": _("Chỉ quản trị thành phố được tạo đơn vị gốc (không có đơn vị cấp trên)."),
     "invalid_integer": _("Cần nhập số nguyên không âm: {value}."),
-    "invalid_country": _("Mã quốc gia phải gồm 2 chữ cái theo ISO 3166-1 (ví dụ VN, JP): {value}."),
     "unknown_unit_kind_value": _("Loại đơn vị không hợp lệ: {value}. Dùng một trong: {allowed}."),
     "unknown_choice": _("Giá trị {value} không hợp lệ. Dùng một trong: {allowed}."),
     "grants_incomplete": _("Cần nhập cả Cấp trình độ và Mức (hoặc để trống cả hai)."),
     "completed_on_required": _("Học viên có trạng thái COMPLETED cần có Ngày hoàn thành."),
-    "class_full": _("Lớp {code} đã đủ {capacity} chỗ. Tăng số chỗ ở trang classes hoặc bỏ bớt học viên."),
-    "capacity_below_enrolled": _("Số chỗ {capacity} nhỏ hơn số học viên đã ghi danh ({enrolled})."),
     "too_many_errors": _("Quá nhiều lỗi; chỉ liệt kê {limit} lỗi đầu tiên. Sửa các lỗi này rồi nhập lại."),
     "standards_unavailable": _("Chưa thể nhập trang standards: phân hệ tiêu chuẩn chưa sẵn sàng."),
     "xlsx_too_many_rows": _("Trang {sheet} có {rows} dòng, vượt giới hạn của Excel. Hãy xuất ra tệp .zip (CSV)."),
@@ -47,3 +42,16 @@ MESSAGES = {
     "import_failed": _("Nhập dữ liệu thất bại: {detail}"),
 }
 MESSAGES["value_too_long"] = _("Giá trị dài quá {max} ký tự. Hãy rút gọn.")
+
+
+# The importer's wording of refusals that other interfaces also give under the same code (a
+# unit or person that does not exist, a full class…): here each also says how to fix it in the
+# workbook. The importer prefers these (core.errors.message_for(prefer=…)); everywhere else the
+# owning app's sentence is used, so a CLI or API user is not told to edit a sheet.
+WORKBOOK_HINTS = {
+    "unknown_unit": _("Không có đơn vị mã {code}. Kiểm tra mã hoặc thêm đơn vị vào trang units."),
+    "unknown_person": _("Không có cán bộ mã {code} trong phạm vi của bạn. Kiểm tra mã hoặc thêm cán bộ vào trang people."),
+    "invalid_country": _("Mã quốc gia phải gồm 2 chữ cái theo ISO 3166-1 (ví dụ VN, JP): {value}."),
+    "class_full": _("Lớp {code} đã đủ {capacity} chỗ. Tăng số chỗ ở trang classes hoặc bỏ bớt học viên."),
+    "capacity_below_enrolled": _("Số chỗ {capacity} nhỏ hơn số học viên đã ghi danh ({enrolled})."),
+}

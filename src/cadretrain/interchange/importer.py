@@ -35,6 +35,7 @@ from cadretrain.domain.levels import satisfies
 from cadretrain.domain.text import clean_text, fold
 from cadretrain.interchange import schema
 from cadretrain.interchange.bulk import Table
+from cadretrain.interchange.errors import WORKBOOK_HINTS
 from cadretrain.interchange.readers import RawSheet, UnreadableWorkbook, cell_date, cell_text
 from cadretrain.org.models import OrgUnit, Position
 from cadretrain.people.models import Assignment, Credential, Person
@@ -88,7 +89,7 @@ class ImportReport:
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS:
             self.errors.append({"sheet": sheet, "row": row, "column": column, "code": code,
-                                "message": message_for(code, params)})
+                                "message": message_for(code, params, prefer=WORKBOOK_HINTS)})
         elif len(self.errors) == MAX_ERRORS:
             self.errors.append({"sheet": None, "row": None, "column": None, "code": "too_many_errors",
                                 "message": message_for("too_many_errors", {"limit": MAX_ERRORS})})
@@ -326,7 +327,7 @@ class Importer:
     # --- field helpers ---------------------------------------------------------------------------
     def err(self, row: int, column: str | None, code: str, /, **params: Any) -> None:
         if column and column in self.numeric and code.startswith("unknown_"):
-            params = {**params, "message": message_for(code, params)}
+            params = {**params, "message": message_for(code, params, prefer=WORKBOOK_HINTS)}
             code = "numeric_code_hint"
         self.report.add_error(self.sheet, row, column, code, **params)
 

@@ -8,7 +8,7 @@ MESSAGES = {
     "assessmentcomponent_not_found": _("Không tìm thấy bài kiểm tra."),
     "class_code_required": _("Cần nhập mã lớp."),
     "class_code_taken": _("Mã lớp {code} đã tồn tại."),
-    "dates_out_of_order": _("Ngày kết thúc phải sau hoặc trùng ngày bắt đầu."),
+    "dates_out_of_order": _("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."),
     "start_date_required": _("Cần nhập ngày bắt đầu."),
     "end_date_required": _("Cần nhập ngày kết thúc."),
     "invalid_capacity": _("Số chỗ phải là số nguyên không âm: {value}."),
