@@ -199,6 +199,33 @@ def test_drill_down_lists_exactly_the_counted_classes_and_learners(world, data, 
     assert not any(code.encode() in res.content for code in codes_shown)
 
 
+@pytest.mark.parametrize("persona", ["admin", "officer_a"])
+def test_learner_pages_hold_exactly_the_drill_down_rows_in_its_order(world, data, persona):
+    """The paged learners (count from the cube, pages walked class by class, small chunks so that
+    pages span several) are the rows of `drill_enrolments`, for every status and series filter."""
+    actor = world.actor(persona)
+    scope = selectors.report_scope(actor=actor)
+
+    def key(e):  # the list's order; learners of one class with the same name may come either way
+        return (-e.training_class.start_date.toordinal(), e.training_class.code, e.person.search_key)
+
+    filters = [(None, None), (None, "COMPLETED"), (None, "WITHDRAWN"), ("KNOWLEDGE_UPDATE", None), ("ABROAD", None),
+               ("LLCT_TRUNG_CAP", "ENROLLED")]
+    checked = {}
+    for series, status in filters:
+        raw = list(selectors.drill_enrolments(actor=actor, scope=scope, year_from=YEAR - 3, year_to=YEAR,
+                                              series=series, status=status))
+        pages = selectors.DrillEnrolmentPages(actor=actor, scope=scope, year_from=YEAR - 3, year_to=YEAR,
+                                              series=series, status=status)
+        pages.FIRST_CHUNK = 1
+        assert pages.count() == len(raw), (series, status)
+        walked = [e for start in range(0, len(raw) + 7, 7) for e in pages[start:start + 7]]
+        assert sorted(e.pk for e in walked) == sorted(e.pk for e in raw), (series, status)
+        assert [key(e) for e in walked] == [key(e) for e in raw], (series, status)
+        checked[(series, status)] = len(raw)
+    assert checked[(None, None)] > 14 and checked[(None, "COMPLETED")] > 0 and checked[("ABROAD", None)] > 0, checked
+
+
 def test_drill_pages_take_a_bounded_number_of_queries(world, data, client_for, django_assert_max_num_queries):
     client = client_for("admin")
     for url in ("/reports/classes/", "/reports/learners/", "/reports/standing-committee/"):

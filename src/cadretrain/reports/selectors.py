@@ -612,3 +612,66 @@ def count_by_year(rows: list[tuple[int, int]]) -> dict[int, int]:
     for year, n in rows:
         out[year] += n
     return out
+
+
+# Cube column counting each enrolment status (None: every status but WITHDRAWN, as the drill-down).
+_STATUS_COLUMN = {None: "enrolments", "NOMINATED": "nominated", "ENROLLED": "enrolled", "COMPLETED": "completed",
+                  "FAILED": "failed", "WITHDRAWN": "withdrawn"}
+
+
+class DrillEnrolmentPages:
+    """The learners behind a dashboard figure, for a paginator: `drill_enrolments` counted from
+    the summary cube and sliced class by class.
+
+    At L a district's learners over five years are ~50,000 enrolments of ~11,000 classes. Read as
+    one ordered statement, PostgreSQL drove the join from the district's people (every enrolment
+    of theirs, in any year) for the count and for every page: 2–4 s a page. Here the count is a
+    sum of cube rows (equal to the raw rows by test) and a page walks the scope's classes in the
+    list's order, reading the learners of a few classes at a time until the page is full."""
+
+    FIRST_CHUNK = 50  # classes read for a page at first; the chunk grows fourfold each time
+
+    def __init__(self, *, actor: Actor, scope: Scope, year_from: int, year_to: int, series: str | None = None,
+                 status: str | None = None) -> None:
+        self.actor, self.scope, self.years = actor, scope, (year_from, year_to)
+        self.series, self.status = series, status
+        self.rows = drill_enrolments(actor=actor, scope=scope, year_from=year_from, year_to=year_to,
+                                     series=series, status=status)
+
+    def count(self) -> int:
+        column = _STATUS_COLUMN[self.status]
+        where, params = _scope_sql(self.scope, "sc")
+        sql = f"SELECT COALESCE(SUM(sc.{column}), 0) FROM reports_summarycell sc WHERE {where} AND sc.year BETWEEN %s AND %s"
+        params = [*params, *self.years]
+        if self.series == "ABROAD":
+            sql += " AND sc.abroad"
+        elif self.series:
+            sql += f" AND sc.programme_id IN (SELECT p.id FROM catalogue_programme p WHERE {SERIES_SQL} = %s)"
+            params.append(self.series)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return int(cursor.fetchone()[0])
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[Enrolment]:
+        start, stop = window.start or 0, window.stop
+        classes = list(drill_classes(actor=self.actor, scope=self.scope, year_from=self.years[0],
+                                     year_to=self.years[1], series=self.series).values_list("pk", flat=True))
+        # The learners' units are checked here rather than joined: with the subtree's path in the
+        # statement PostgreSQL went back to driving it from the people (0.4 s for 50 classes).
+        # The page's rows are then read through `drill_enrolments`, which is scoped as ever.
+        units = (None if self.scope.path is None
+                 else set(OrgUnit.objects.filter(path__startswith=self.scope.path).values_list("pk", flat=True)))
+        in_classes = Enrolment.objects.filter(COUNTED if self.status is None else Q(status=self.status)).order_by(
+            "-training_class__start_date", "training_class__code", "person__search_key")
+        ids: list[int] = []
+        chunk, at = self.FIRST_CHUNK, 0
+        while at < len(classes) and (stop is None or len(ids) < stop):
+            rows = in_classes.filter(training_class_id__in=classes[at:at + chunk]).values_list("pk", "person__unit_id")
+            ids += [pk for pk, unit in rows if units is None or unit in units]
+            at, chunk = at + chunk, chunk * 4
+        page = ids[start:stop]
+        found = {e.pk: e for e in self.rows.filter(pk__in=page)}
+        return [found[pk] for pk in page if pk in found]

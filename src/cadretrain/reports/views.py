@@ -320,7 +320,8 @@ def drill_learners_view(request: HttpRequest) -> HttpResponse:
         content = exports.table_xlsx(_("Danh sách học viên"), headers, rows(items)) if fmt == "xlsx" else \
             exports.table_csv(headers, rows(items))
         return _download(content, fmt, "danh-sach-hoc-vien")
-    page = paginate(request, qs)
+    page = paginate(request, selectors.DrillEnrolmentPages(
+        actor=actor, scope=scope, year_from=f["year_from"], year_to=f["year_to"], series=f["series"], status=status))
     return render(request, "reports/drill_learners.html", {
         "page": page, "filters": f, "scope": scope, "status": status,
         "status_label": statuses.get(status) if status else None,
