@@ -101,3 +101,20 @@ def test_an_institutions_export_holds_its_classes_and_their_learners(world, impo
     assert {row[0] for row in read_sheet(out, "classes")[1:]} == {"L-2024-01"}
     assert [row[:2] for row in read_sheet(out, "enrolments")[1:]] == [["L-2024-01", "P-A1"], ["L-2024-01", "P-N1"]]
     assert {row[0] for row in read_sheet(out, "people")[1:]} == {"P-A1", "P-N1"}
+
+
+def test_enrolments_are_read_in_blocks_bounded_by_their_rows_with_the_same_output(world, import_file, tmp_path,
+                                                                                  monkeypatch):
+    """A block of classes holds about BLOCK_ROWS enrolments at most (an import of a few classes of
+    thousands of learners each made one block of millions of rows); the sheet is the same."""
+    from cadretrain.interchange import writers
+
+    create_one_by_one(import_file, sorted(PEOPLE)[::-1], CLASSES[::-1])
+    whole = tmp_path / "whole.zip"
+    workbook_export(actor=SYSTEM, path=whole)
+    monkeypatch.setattr(writers, "BLOCK_ROWS", 2)  # each class (3 seats) in a block of its own
+    blocks = list(writers.Scope(SYSTEM, None)._class_blocks())
+    assert [[code for _, code in b] for b in blocks if b[0][1].startswith("K-")] == [["K-1"], ["K-2"], ["K-3"]]
+    split = tmp_path / "split.zip"
+    workbook_export(actor=SYSTEM, path=split)
+    assert read_sheet(split, "enrolments") == read_sheet(whole, "enrolments")

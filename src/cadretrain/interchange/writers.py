@@ -58,6 +58,7 @@ from cadretrain.training.models import Enrolment, TrainingClass
 
 XLSX_MAX_ROWS = 1_048_575  # data rows under the header
 BLOCK = 500
+BLOCK_ROWS = 50_000  # enrolments held at once to be put in code order (about 10 MB)
 FETCH = 5000
 QUEUED = 8  # blocks read ahead of the writer
 
@@ -219,8 +220,24 @@ class Scope:
                 "code", "programme__code", "name", "organizer_unit__code", "institution__name", "partner__name",
                 "country", "x_start", "x_end", "capacity", "cost_vnd", "mode"))
 
+    def _class_blocks(self) -> Iterator[list[tuple[int, str]]]:
+        """The visible classes in code order, in blocks of up to BLOCK classes holding about
+        BLOCK_ROWS enrolments at most (by their seats taken): a block's rows are held in memory to
+        be put in code order, and a few classes of thousands of learners each (an import of a
+        whole year's training) must not make one block of millions."""
+        block: list[tuple[int, str]] = []
+        rows = 0
+        for class_id, class_code, seats in _fetch_all(self._classes().order_by("code").values_list(
+                "id", "code", "enrolled")):
+            if block and (len(block) >= BLOCK or rows + seats > BLOCK_ROWS):
+                yield block
+                block, rows = [], 0
+            block.append((class_id, class_code))
+            rows += seats
+        if block:
+            yield block
+
     def enrolments(self) -> Iterator[Block]:
-        classes = _fetch_all(self._classes().order_by("code").values_list("id", "code"))
         people = self._person_order()
         base = Enrolment.objects.visible_to(self.actor)
         if self.prefix:
@@ -237,8 +254,7 @@ class Scope:
         # id → code tables. Every person of a visible enrolment is a visible person (each role's
         # enrolment scope is a subset of its people scope, and the unit filter is the same), so
         # `code` has them all.
-        for start in range(0, len(classes), BLOCK):
-            block = classes[start:start + BLOCK]
+        for block in self._class_blocks():
             rows = _fetch_all(base.filter(training_class_id__in=[i for i, _ in block]).values_list(
                 "training_class_id", "person_id", "status", "x_score", "x_done", "certificate_no"))
             by_class = {c: list(group) for c, group in groupby(rows, itemgetter(0))}
