@@ -4,6 +4,7 @@ masked national IDs; a fixed number of queries whatever the data size."""
 import datetime as dt
 import re
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -213,3 +214,42 @@ def test_unit_tree_page_query_count_does_not_grow_with_units(client_for, world, 
     with django_assert_max_num_queries(len(few)):
         html = text(admin.get("/units/?historical=1"))
     assert "Xã 39" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_list_totals_are_reused_per_viewer_and_filters_until_the_data_changes(client_for, world):
+    """The people and class lists count once per viewer scope and filters; a committed change
+    (a new person) shows in the next total."""
+    from tests.world import _person
+
+    admin, officer = client_for("admin"), client_for("officer_a")
+    admin.get("/people/")
+    with CaptureQueriesContext(connection) as again:
+        first = admin.get("/people/")
+    assert not [q for q in again.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert b"P-B1" in first.content
+    # Another viewer and another filter are counted on their own, never served the admin's total.
+    assert officer.get("/people/").context["page"].paginator.count < first.context["page"].paginator.count
+    narrowed = admin.get("/people/", {"q": "Dung"}).context["page"].paginator.count
+    assert narrowed < first.context["page"].paginator.count
+    _person("P-NEW", "Lê Văn Mới", world.ward_a, world.position)
+    assert admin.get("/people/").context["page"].paginator.count == first.context["page"].paginator.count + 1
+    admin.get("/training/classes/")
+    with CaptureQueriesContext(connection) as classes_again:
+        admin.get("/training/classes/")
+    assert not [q for q in classes_again.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_ids_first_pages_hold_the_querysets_rows_in_order_with_their_joins(world, django_assert_max_num_queries):
+    from cadretrain.core.web import IdsFirst
+    from cadretrain.people import selectors
+
+    people = selectors.person_list(actor=world.actor("admin"))
+    expected = list(people)
+    pages = IdsFirst(people)
+    assert pages.count() == len(expected) > 3
+    walked = [p for start in range(0, len(expected), 3) for p in pages[start:start + 3]]
+    assert [p.pk for p in walked] == [p.pk for p in expected]
+    with django_assert_max_num_queries(2):  # the ids, then the rows with unit and position joined
+        assert [(p.unit.code, p.position_id and p.position.code) for p in pages[0:3]] == [
+            (p.unit.code, p.position_id and p.position.code) for p in expected[:3]]

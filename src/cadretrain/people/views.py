@@ -10,12 +10,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadretrain.core.audit import history_for
 from cadretrain.core.choices import Category, ManagementTier
 from cadretrain.core.errors import error_message
-from cadretrain.core.web import actor_of, actor_required, paginate
+from cadretrain.core.scoping import scope_key
+from cadretrain.core.web import IdsFirst, actor_of, actor_required, paginate
 from cadretrain.domain.access import Action, Actor
 from cadretrain.domain.errors import DomainError, NotAllowed
 from cadretrain.org.models import OrgUnit
@@ -50,7 +52,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
         category=params["category"] or None, management_tier=params["tier"] or None,
         include_left=params["left"],
     )
-    page = paginate(request, people, per_page=PER_PAGE)
+    page = paginate(request, IdsFirst(people), per_page=PER_PAGE,
+                    count_key=("people", scope_key(actor), tuple(params.items()), timezone.localdate()))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "people/person_list.html", {

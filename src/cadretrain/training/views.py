@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from cadretrain.catalogue.models import Institution, Lecturer
 from cadretrain.catalogue.selectors import programme_get, programme_list
 from cadretrain.core.choices import ClassMode, ClassStatus, ProgrammeKind
+from cadretrain.core.scoping import scope_key
 from cadretrain.core.web import actor_of, actor_required, flash_domain_error, paginate
 from cadretrain.domain import training as rules
 from cadretrain.domain.access import Action, Role
@@ -44,7 +45,8 @@ def class_list(request: HttpRequest) -> HttpResponse:
         abroad=abroad,
     )
     return render(request, "training/class_list.html", {
-        "page": paginate(request, qs), "filters": g, "statuses": ClassStatus.choices,
+        "page": paginate(request, qs, count_key=("classes", scope_key(actor), tuple(sorted(g.items())))),
+        "filters": g, "statuses": ClassStatus.choices,
         "kinds": ProgrammeKind.choices, "modes": ClassMode.choices,
         "can_create": actor.can(Action.MANAGE_CLASSES),
         "can_review": actor.is_city_wide or actor.role in (Role.UNIT_OFFICER, Role.VIEWER),
