@@ -15,7 +15,13 @@ from openpyxl import load_workbook
 from cadretrain.people.models import Person
 from cadretrain.reports import selectors
 from cadretrain.training.models import Enrolment, TrainingClass
-from tests.reports.builders import enrol, make_class, open_class_of_ward_b, random_dataset, series_of
+from tests.reports.builders import (
+    enrol,
+    make_class,
+    open_class_of_ward_b,
+    random_dataset,
+    series_of,
+)
 
 pytestmark = pytest.mark.django_db
 YEAR = timezone.localdate().year
