@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 
+from cadretrain.core import versions
 from cadretrain.core.errors import error_message
 from cadretrain.domain.access import Action, Actor
 from cadretrain.domain.errors import DomainError, NotFound
@@ -60,9 +61,9 @@ def paginate(request: HttpRequest, queryset: Any, per_page: int = 50, *, count_k
     With `count_key` (which must hold the viewer's scope and every filter) the total is reused
     until the data changes (core.versions), as the API's lists do: counting a city's 150,000
     people costs more than reading a page of them."""
-    paginator = Paginator(queryset, per_page) if count_key is None else _CountedPaginator(queryset, per_page,
-                                                                                           count_key=count_key)
-    return paginator.get_page(request.GET.get("page"))
+    if count_key is None:
+        return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    return _CountedPaginator(queryset, per_page, count_key=count_key).get_page(request.GET.get("page"))
 
 
 class IdsFirst:
@@ -81,22 +82,8 @@ class IdsFirst:
 
     def __getitem__(self, window: slice) -> list[Any]:
         ids = list(self.queryset.select_related(None).values_list("pk", flat=True)[window])
-        found = self.queryset.model._base_manager.filter(pk__in=ids)
-        if self.queryset.query.select_related:
-            found = found.select_related(*_related_paths(self.queryset.query.select_related))
-        rows = {row.pk: row for row in found}
+        rows = {row.pk: row for row in self.queryset.filter(pk__in=ids).order_by()}
         return [rows[pk] for pk in ids]
-
-
-def _related_paths(tree: Any, prefix: str = "") -> list[str]:
-    """`select_related` paths of a query's related-selection tree ({"unit": {}, …})."""
-    if tree is True:
-        return []
-    paths = []
-    for name, sub in tree.items():
-        paths.append(prefix + name)
-        paths += _related_paths(sub, f"{prefix}{name}__")
-    return paths
 
 
 class _CountedPaginator(Paginator):
@@ -106,6 +93,4 @@ class _CountedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        from cadretrain.core import versions
-
         return versions.cached(("page_count", self.count_key), lambda: self.object_list.count())

@@ -594,13 +594,18 @@ def drill_classes(*, actor: Actor, scope: Scope, year_from: int, year_to: int,
     return qs.select_related("programme", "organizer_unit").order_by("-start_date", "code")
 
 
+def _status_q(status: str | None) -> Q:
+    """The enrolments of a drill-down: one status, or every status but WITHDRAWN."""
+    return Q(status=status) if status else COUNTED
+
+
 def drill_enrolments(*, actor: Actor, scope: Scope, year_from: int, year_to: int, series: str | None = None,
                      status: str | None = None) -> QuerySet[Enrolment]:
     """The enrolments (learners) behind a dashboard figure; WITHDRAWN excluded unless asked."""
     qs = scoped_enrolments(actor=actor, scope=scope).filter(
         training_class__start_date__gte=dt.date(year_from, 1, 1),
         training_class__start_date__lte=dt.date(year_to, 12, 31))
-    qs = qs.filter(status=status) if status else qs.filter(COUNTED)
+    qs = qs.filter(_status_q(status))
     if series:
         qs = qs.filter(series_q(series, "training_class__"))
     return qs.select_related("person", "person__unit", "training_class", "training_class__programme").order_by(
@@ -664,7 +669,7 @@ class DrillEnrolmentPages:
         # The page's rows are then read through `drill_enrolments`, which is scoped as ever.
         units = (None if self.scope.path is None
                  else set(OrgUnit.objects.filter(path__startswith=self.scope.path).values_list("pk", flat=True)))
-        in_classes = Enrolment.objects.filter(COUNTED if self.status is None else Q(status=self.status)).order_by(
+        in_classes = Enrolment.objects.filter(_status_q(self.status)).order_by(
             "-training_class__start_date", "training_class__code", "person__search_key")
         ids: list[int] = []
         chunk, at = self.FIRST_CHUNK, 0

@@ -23,11 +23,11 @@ from cadretrain.domain.errors import NotFound
 from cadretrain.domain.standards import Facts, Rule
 from cadretrain.people.models import Person
 from cadretrain.standards.evaluation import (
-    PersonReport,
     completed_fact_rows,
     credential_fact_rows,
     facts_from_rows,
     rules_in_force,
+    unmet_groups,
 )
 
 router = Router(tags=["standards"])
@@ -67,15 +67,7 @@ def person_gap_items(*, actor: Actor, code: str, day: dt.date) -> list[dict]:
         credentials=prepared_rows(("gaps_credentials", day), lambda c: credential_fact_rows(day, person__code=c), code),
         completed=prepared_rows(("gaps_completed",), lambda c: completed_fact_rows(person__code=c), code),
     )
-    results = rules_domain.evaluate(facts, rules, day)
-    return [g.as_json() for g in PersonReport(_Named(person_code), day, rules, results, {}).gaps]
-
-
-class _Named:
-    """What PersonReport reads of a person for its gap items: the code."""
-
-    def __init__(self, code: str) -> None:
-        self.code = code
+    return [g.as_json() for g in unmet_groups(person_code, rules_domain.evaluate(facts, rules, day))]
 
 
 @router.get("/people/{code}/gaps", response=list[GapOut], summary="Một cán bộ: các yêu cầu chưa đạt")

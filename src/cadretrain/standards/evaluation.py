@@ -328,6 +328,12 @@ def _roll_up(
 # One person
 
 
+def unmet_groups(person_code: str, results: Sequence[GroupResult]) -> list[GapItem]:
+    """A person's gap items: the groups not met, by standard and group."""
+    return sorted((_gap_item(person_code, r) for r in results if not r.met),
+                  key=lambda g: (g.standard_code, g.group))
+
+
 @dataclass(frozen=True, slots=True)
 class PersonReport:
     """Everything the person's gap panel shows: each applicable standard's groups, met or not."""
@@ -341,10 +347,7 @@ class PersonReport:
 
     @property
     def gaps(self) -> list[GapItem]:
-        return sorted(
-            (_gap_item(self.person.code, r) for r in self.results if not r.met),
-            key=lambda g: (g.standard_code, g.group),
-        )
+        return unmet_groups(self.person.code, self.results)
 
     def rule(self, code: str) -> Rule:
         return next(r for r in self.rules if r.code == code)
