@@ -65,15 +65,22 @@ QUEUED = 8  # blocks read ahead of the writer
 Block = list[tuple[Any, ...]]
 
 
+def _sql(qs: QuerySet) -> tuple[str, tuple[Any, ...]] | None:
+    """The queryset's statement, or None for a scope that matches nothing (`NOTHING` compiles to
+    no query)."""
+    try:
+        return qs.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+
+
 def _fetch(qs: QuerySet) -> Iterator[Block]:
     """The rows of a `values_list` queryset as the database driver returns them, in blocks,
     through a server-side cursor where there is one (PostgreSQL)."""
-    try:
-        sql, params = qs.query.sql_with_params()
-    except EmptyResultSet:  # a scope that matches nothing (`NOTHING`) compiles to no query
+    if (statement := _sql(qs)) is None:
         return
     with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(*statement)
         while rows := cursor.fetchmany(FETCH):
             yield rows
 
@@ -81,12 +88,10 @@ def _fetch(qs: QuerySet) -> Iterator[Block]:
 def _fetch_all(qs: QuerySet) -> list[tuple[Any, ...]]:
     """All rows of a small `values_list` queryset (one block) as the driver returns them, with a
     client-side cursor: one round trip on PostgreSQL rather than a server-side cursor's several."""
-    try:
-        sql, params = qs.query.sql_with_params()
-    except EmptyResultSet:  # a scope that matches nothing (`NOTHING`) compiles to no query
+    if (statement := _sql(qs)) is None:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(*statement)
         return cursor.fetchall()
 
 
