@@ -882,30 +882,53 @@ def _refresh_changes(cursor, changes: Collection[Change], people_named: set[int]
             moves.cells[(unit, *filing[cid])][0] += 1 if after else -1
     for cid in unfiled:
         moves.add_class(filing[cid], 1)
-    # The people's PersonCell rows of the years concerned, before and after.
+    # The people's PersonCell rows of the years concerned, before and after, chunk by chunk of
+    # people: a person's rows are all in their chunk, so the rows read and the per-(person, year)
+    # series are dropped after each chunk and only the moves (per unit cell) accumulate: holding
+    # the rows of every person of an import at once was the import's largest allocation.
     years = sorted({f[0] for f in filing.values()})
-    ym = _marks(years)
-    cols = ", ".join(PERSON_COLUMNS)
-    rows: dict[bool, list[tuple]] = {False: [], True: []}  # type: ignore[type-arg]
+    kinds: dict[int, tuple[str, str]] = {}
     for chunk in _chunks(people, CHANGES_CHUNK):
-        for side in (False, True):
-            if side:
-                _refresh_person_cells(cursor, chunk, years, CHANGES_CHUNK)
-            cursor.execute(f"SELECT {cols} FROM reports_personcell WHERE person_id IN ({_marks(chunk)}) "
-                           f"AND year IN ({ym})", [*chunk, *years])
-            rows[side].extend(cursor.fetchall())
+        _move_person_cells(cursor, chunk, years, unit_of, kinds, moves)
+    moves.apply(cursor)
+    # People not filed yet are filed under their unit (checked above to be where they are now),
+    # one statement per chunk rather than one per person.
+    for chunk in _chunks((pid for pid, _ in refile_people), CHANGES_CHUNK):
+        cursor.execute(
+            f"INSERT INTO reports_cubeperson (person_id, unit_id) SELECT id, unit_id FROM people_person "
+            f"WHERE id IN ({_marks(chunk)}) ON CONFLICT (person_id) DO UPDATE SET unit_id = excluded.unit_id",
+            chunk,
+        )
+    if unfiled:
+        _many(cursor,
+              "INSERT INTO reports_cubeclass (training_class_id, year, programme_id, abroad) VALUES (%s, %s, %s, %s) "
+              "ON CONFLICT (training_class_id) DO UPDATE SET year = excluded.year, "
+              "programme_id = excluded.programme_id, abroad = excluded.abroad",
+              [(cid, *filing[cid]) for cid in sorted(unfiled)])
+    return True
+
+
+def _move_person_cells(cursor, people: list[int], years: list[int], unit_of: dict[int, int],  # type: ignore[no-untyped-def]
+                       kinds: dict[int, tuple[str, str]], moves: _Moves) -> None:
+    """Recompute these people's PersonCell rows of these years and add the differences (sums of
+    their unit and city cells, learners of their (unit, year) series) to `moves`. `kinds`: the
+    (kind, level) of programmes met so far, completed here as needed."""
+    ym = _marks(years)
+    select = (f"SELECT {', '.join(PERSON_COLUMNS)} FROM reports_personcell WHERE person_id IN ({_marks(people)}) "
+              f"AND year IN ({ym})")
     cells: dict[tuple[int, int, int, bool], list[tuple[int, ...]]] = {}
     for side in (False, True):
-        for pid, y, prog, ab, *sums in rows[side]:
+        if side:
+            _refresh_person_cells(cursor, people, years, len(people))
+        cursor.execute(select, [*people, *years])
+        for pid, y, prog, ab, *sums in cursor.fetchall():
             key = (pid, int(y), prog, bool(ab))
             pair = cells.get(key)
             if pair is None:
                 pair = cells[key] = [_ZEROS7, _ZEROS7]
             pair[side] = tuple(int(x or 0) for x in sums)
-    rows.clear()
-    programmes = sorted({k[2] for k in cells})
-    kinds: dict[int, tuple[str, str]] = {}
-    for chunk in _chunks(programmes):
+    missing = sorted({k[2] for k in cells} - kinds.keys())
+    for chunk in _chunks(missing):
         cursor.execute(f"SELECT id, kind, grants_level FROM catalogue_programme WHERE id IN ({_marks(chunk)})", chunk)
         kinds.update((pk, (kind, level)) for pk, kind, level in cursor.fetchall())
     series_before: dict[tuple[int, int], set[str]] = defaultdict(set)
@@ -932,22 +955,6 @@ def _refresh_changes(cursor, changes: Collection[Change], people_named: set[int]
                 moves.learners[(target, y, s)] += 1
             for s in before_s - after_s:
                 moves.learners[(target, y, s)] -= 1
-    moves.apply(cursor)
-    # People not filed yet are filed under their unit (checked above to be where they are now),
-    # one statement per chunk rather than one per person.
-    for chunk in _chunks((pid for pid, _ in refile_people), CHANGES_CHUNK):
-        cursor.execute(
-            f"INSERT INTO reports_cubeperson (person_id, unit_id) SELECT id, unit_id FROM people_person "
-            f"WHERE id IN ({_marks(chunk)}) ON CONFLICT (person_id) DO UPDATE SET unit_id = excluded.unit_id",
-            chunk,
-        )
-    if unfiled:
-        _many(cursor,
-              "INSERT INTO reports_cubeclass (training_class_id, year, programme_id, abroad) VALUES (%s, %s, %s, %s) "
-              "ON CONFLICT (training_class_id) DO UPDATE SET year = excluded.year, "
-              "programme_id = excluded.programme_id, abroad = excluded.abroad",
-              [(cid, *filing[cid]) for cid in sorted(unfiled)])
-    return True
 
 
 def _refresh_units(cursor, people: list[int], classes: list[int], extra_years: set[int],  # type: ignore[no-untyped-def]

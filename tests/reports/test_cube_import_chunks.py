@@ -1,0 +1,49 @@
+"""The cube's move by an import's changes, taken chunk by chunk of people, equals the raw rows
+whatever the chunk size (a person's PersonCell rows are all read, recomputed and compared inside
+their chunk)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from cadretrain.reports import summaries
+from cadretrain.reports.summaries import rebuild_cube
+from cadretrain.training.models import Enrolment
+from cadretrain.training.signals import enrolments_changed
+from tests.reports.builders import cube_tables, random_dataset
+from tests.reports.test_cube import _bulk_class, _change_batch, assert_cube_matches_raw
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(("seed", "chunk"), [(31, 1), (32, 2), (33, 3)])
+def test_a_batch_of_changes_spread_over_many_chunks_of_people_moves_the_cube_exactly(world, seed, chunk, monkeypatch):
+    rng = random.Random(seed)
+    ds = random_dataset(world, rng, extra_people=12, classes=8)
+    units = [world.city, world.department, world.ward_a, world.ward_b]
+    monkeypatch.setattr(summaries, "CHANGES_CHUNK", chunk)
+    recomputed = []
+    real = summaries._refresh_units
+    monkeypatch.setattr(summaries, "_refresh_units", lambda *a: (recomputed.append(a), real(*a)))
+    for batch in range(5):
+        prog = rng.choice(list(ds.programmes.values()))
+        fresh = _bulk_class(f"K-{batch}", prog, rng.choice(units), dt.date(rng.randint(2023, 2026), 3, 3),
+                            country=rng.choice(["VN", "LA"]))
+        ds.classes.append(fresh)
+        changes = _change_batch(rng, ds.classes, ds.people)
+        extra = [(p.pk, fresh.pk, None, "COMPLETED") for p in ds.people[:4]
+                 if not any(c[:2] == (p.pk, fresh.pk) for c in changes)]
+        for pid, cid, _, status in extra:
+            Enrolment.objects.create(training_class_id=cid, person_id=pid, status=status, completed_on=fresh.end_date)
+        changes += extra
+        assert len({c[0] for c in changes}) > chunk  # the people of the batch span several chunks
+        enrolments_changed.send(sender=Enrolment, person_ids={c[0] for c in changes},
+                                class_ids={c[1] for c in changes}, changes=changes)
+        assert_cube_matches_raw(), batch
+    assert not recomputed
+    before = cube_tables()
+    rebuild_cube()
+    assert cube_tables() == before
