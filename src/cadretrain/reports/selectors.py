@@ -217,10 +217,11 @@ def _tier_figures(actor: Actor, date_from: dt.date, date_to: dt.date) -> dict[st
 
 
 def workforce_compliance(*, actor: Actor, as_of: dt.date, unit_code: str | None = None):  # type: ignore[no-untyped-def]
-    """Standards evaluation of the visible workforce (cadretrain.standards)."""
-    from cadretrain.standards.evaluation import evaluate_workforce
+    """How many of the visible workforce meet the standards on `as_of`, per unit (the counts of
+    `evaluate_workforce`, read from the compliance kept per day: cadretrain.standards.compliance)."""
+    from cadretrain.standards.compliance import compliance_rollup
 
-    return evaluate_workforce(actor=actor, as_of=as_of, unit_code=unit_code)
+    return compliance_rollup(actor=actor, as_of=as_of, unit_code=unit_code)
 
 
 # --- scope of a report --------------------------------------------------------------------------

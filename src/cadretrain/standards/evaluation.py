@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -209,6 +209,34 @@ def _gap_item(person_code: str, r: GroupResult) -> GapItem:
                    r.requirement.min_level, r.current)
 
 
+def unmet_by_person(
+    people_qs: QuerySet, as_of: dt.date, rules: Sequence[Rule]
+) -> Iterator[tuple[int, str, int | None, list[tuple[str, str, str, str, str | None]]]]:
+    """(id, code, unit id, unmet groups) of each person of `people_qs` (people some rule may
+    bind, already narrowed to those employed on `as_of`), each unmet group as
+    (standard, group, dimension, required, current). A constant handful of queries: the people
+    and `load_profiles`' facts. Shared by the workforce evaluation and the compliance kept per
+    day (cadretrain.standards.compliance), so the two cannot disagree."""
+    people = list(
+        people_qs.order_by().values_list("pk", "code", "unit_id", "position__code", "category", "management_tier")
+    )
+    if not people:
+        return
+    profiles = load_profiles(people_qs.values("pk"), as_of, rules)
+    # Applicable rules depend only on (position, category, tier): memoise per combination.
+    applicable_cache: dict[tuple[str, str, str], list[rules_domain.CompiledRule]] = {}
+    compiled = {id(r): rules_domain.compile_rule(r, as_of) for r in rules}
+    empty = Profile()
+    for pid, code, unit_id, pos, cat, tier in people:
+        key = (pos or "", cat, tier)
+        mine = applicable_cache.get(key)
+        if mine is None:
+            probe = Facts(code="", position_code=key[0], category=cat, management_tier=tier)
+            mine = [compiled[id(r)] for r in rules if rules_domain.applies(r, probe, as_of)]
+            applicable_cache[key] = mine
+        yield pid, code, unit_id, (rules_domain.unmet_compiled(profiles.get(pid, empty), mine) if mine else [])
+
+
 def evaluate_workforce(*, actor: Actor, as_of: dt.date, unit_code: str | None = None) -> WorkforceResult:
     """Gaps of everyone employed on `as_of` whom the actor may see (within `unit_code`'s subtree
     when given), with per-unit and subtree roll-ups. Raises NotFound for an invisible unit.
@@ -245,34 +273,19 @@ def evaluate_workforce(*, actor: Actor, as_of: dt.date, unit_code: str | None = 
         unit_meeting[unit_id] += n
         total += n
         meeting += n
-    people = list(
-        bound_qs.order_by().values_list("pk", "code", "unit_id", "position__code", "category", "management_tier")
-    ) if aq is not None else []
-    profiles = load_profiles(bound_qs.values("pk"), as_of, rules) if people else {}
-
-    # Applicable rules depend only on (position, category, tier): memoise per combination.
-    applicable_cache: dict[tuple[str, str, str], list[rules_domain.CompiledRule]] = {}
-    compiled = {id(r): rules_domain.compile_rule(r, as_of) for r in rules}
-    empty = Profile()
     gaps: list[GapItem] = []
-    for pid, code, unit_id, pos, cat, tier in people:
-        key = (pos or "", cat, tier)
-        mine = applicable_cache.get(key)
-        if mine is None:
-            probe = Facts(code="", position_code=key[0], category=cat, management_tier=tier)
-            mine = [compiled[id(r)] for r in rules if rules_domain.applies(r, probe, as_of)]
-            applicable_cache[key] = mine
-        total += 1
-        unit_people[unit_id] += 1
-        missing = rules_domain.unmet_compiled(profiles.get(pid, empty), mine) if mine else []
-        if not missing:
-            meeting += 1
-            unit_meeting[unit_id] += 1
-            continue
-        for standard, group, dim, required, current in missing:
-            gaps.append(GapItem(code, standard, group, dim, required, current))
-        for dim in {m[2] for m in missing}:
-            unit_dims[unit_id][dim] += 1
+    if aq is not None:
+        for _pid, code, unit_id, missing in unmet_by_person(bound_qs, as_of, rules):
+            total += 1
+            unit_people[unit_id] += 1
+            if not missing:
+                meeting += 1
+                unit_meeting[unit_id] += 1
+                continue
+            for standard, group, dim, required, current in missing:
+                gaps.append(GapItem(code, standard, group, dim, required, current))
+            for dim in {m[2] for m in missing}:
+                unit_dims[unit_id][dim] += 1
     gaps.sort(key=lambda g: (g.person_code, g.standard_code, g.group))
     by_unit = _roll_up(units, unit_people, unit_meeting, unit_dims)
     return WorkforceResult(as_of=as_of, people=total, meeting_standards=meeting, gaps=gaps,

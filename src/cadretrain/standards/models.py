@@ -71,3 +71,37 @@ class Requirement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group}: {self.dimension} ≥ {self.min_level}"
+
+
+class ComplianceDay(models.Model):
+    """A day whose compliance with the standards is kept person by person in PersonCompliance
+    (cadretrain.standards.compliance): the period ends and "today"s that reports were asked for."""
+
+    day = models.DateField(primary_key=True)
+    computed_at = models.DateTimeField()
+    used_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.day.isoformat()
+
+
+class PersonCompliance(models.Model):
+    """One person employed on `day`: their current unit and the dimensions in which some group
+    of a standard binding them is unmet on that day (a bit per dimension, 0: meets every
+    standard). Kept equal to the evaluation of the raw rows on every change (see
+    cadretrain.standards.compliance). Derived rows, written in bulk: no foreign-key constraints."""
+
+    pk = models.CompositePrimaryKey("day", "person")
+    day = models.DateField()
+    person = models.ForeignKey("people.Person", on_delete=models.DO_NOTHING, db_constraint=False,
+                               db_index=False, related_name="+")
+    unit = models.ForeignKey("org.OrgUnit", null=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                             db_index=False, related_name="+")
+    gaps = models.PositiveIntegerField()
+
+    class Meta:
+        # A day's counts per unit read from the index alone (unit, gaps), in unit order.
+        indexes = [models.Index(fields=["day", "unit", "gaps"], name="standards_pc_day_unit_gaps")]
+
+    def __str__(self) -> str:
+        return f"{self.day}/{self.person_id}"

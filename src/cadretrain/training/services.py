@@ -74,8 +74,11 @@ def _ensure_person_visible(actor: Actor, person: Person) -> None:
         raise NotFound("person_not_found")
 
 
-def _changed(person_ids: Iterable[int], class_ids: Iterable[int]) -> None:
-    enrolments_changed.send(sender=Enrolment, person_ids=set(person_ids), class_ids=set(class_ids))
+def _changed(person_ids: Iterable[int], class_ids: Iterable[int], *, facts: bool = True) -> None:
+    """Tell the derived tables these people's enrolments in these classes changed. `facts=False`:
+    no completion was made or undone (a nomination, an approval, a seat taken), so what people
+    hold against the standards did not move (cadretrain.standards.compliance)."""
+    enrolments_changed.send(sender=Enrolment, person_ids=set(person_ids), class_ids=set(class_ids), facts=facts)
 
 
 # --- classes ------------------------------------------------------------------------------------
@@ -187,7 +190,7 @@ def class_update(*, actor: Actor, training_class: TrainingClass, **fields: Any) 
     audit_record(actor=actor, obj=training_class, action="update", changes=diff(before, after),
                  unit_path=training_class.organizer_unit.path)
     if promoted:
-        _changed(promoted, [training_class.pk])
+        _changed(promoted, [training_class.pk], facts=False)
     training_class.refresh_from_db()
     return training_class
 
@@ -404,7 +407,7 @@ def _enrol(*, actor: Actor, training_class: TrainingClass, person: Person) -> En
             raise Conflict("already_enrolled") from None
         changes = {"new": snapshot(enrolment)}
     audit_record(actor=actor, obj=enrolment, action="enrol", changes=changes, unit_path=person.unit.path)
-    _changed([person.pk], [training_class.pk])
+    _changed([person.pk], [training_class.pk], facts=False)
     return enrolment
 
 
@@ -452,7 +455,7 @@ def _nominate(*, actor: Actor, training_class: TrainingClass, person: Person) ->
                                              status=EnrolmentStatus.NOMINATED, nominating_unit=unit)
     audit_record(actor=actor, obj=enrolment, action="nominate", changes={"new": snapshot(enrolment)},
                  unit_path=person.unit.path)
-    _changed([person.pk], [tc.pk])
+    _changed([person.pk], [tc.pk], facts=False)
     return enrolment
 
 
@@ -478,7 +481,7 @@ def nomination_approve(*, actor: Actor, enrolment: Enrolment) -> Enrolment:
     row.save(update_fields=["status", "waitlisted_at"])
     audit_record(actor=actor, obj=row, action=action, changes={"status": [EnrolmentStatus.NOMINATED, row.status]},
                  unit_path=row.person.unit.path)
-    _changed([row.person_id], [tc.pk])
+    _changed([row.person_id], [tc.pk], facts=False)
     return row
 
 
