@@ -98,7 +98,8 @@ def _outcomes(day: dt.date, person_ids: list[int] | None = None) -> Iterator[tup
     for pid, unit_id in free.order_by().values_list("pk", "unit_id"):
         yield day, pid, unit_id, 0
     if aq is not None:
-        for pid, _code, unit_id, missing in unmet_by_person(people.filter(aq), day, rules):
+        for pid, _code, unit_id, missing in unmet_by_person(people.filter(aq), day, rules,
+                                                             few=person_ids is not None):
             yield day, pid, unit_id, gaps_bits(missing)
 
 

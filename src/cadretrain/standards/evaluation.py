@@ -145,10 +145,13 @@ def _needs(rules: Iterable[Rule]) -> tuple[bool, bool, bool]:
     return bool(dims - {KU, AP}), KU in dims, AP in dims
 
 
-def load_profiles(person_ids_qs: QuerySet, as_of: dt.date, rules: Sequence[Rule]) -> dict[int, Profile]:
+def load_profiles(person_ids_qs: QuerySet, as_of: dt.date, rules: Sequence[Rule], *,
+                  few: bool = False) -> dict[int, Profile]:
     """Best levels, last knowledge update and periods of the year for the people selected by
     `person_ids_qs` (a values("pk") subquery): at most four queries, none per person
-    (credentials, the relevant classes, their completions, the periods of the year)."""
+    (credentials, the relevant classes, their completions, the periods of the year). `few`:
+    a handful of people (a refresh after a change), whose classes are looked up through their
+    completions rather than listing every relevant class of the catalogue (30,000 at L)."""
     from cadretrain.people.models import Credential
     from cadretrain.training.models import Enrolment, PersonYearPeriods, TrainingClass
 
@@ -171,6 +174,9 @@ def load_profiles(person_ids_qs: QuerySet, as_of: dt.date, rules: Sequence[Rule]
         if need_ku:
             relevant |= Q(programme__kind=KNOWLEDGE_UPDATE)
         classes_qs = TrainingClass.objects.filter(relevant)
+        if few:
+            classes_qs = classes_qs.filter(pk__in=Enrolment.objects.filter(
+                person_id__in=person_ids_qs, status=COMPLETED).values("training_class_id"))
         classes = {
             pk: (dim if need_cred else "", level if need_cred else "", lang or "", kind == KNOWLEDGE_UPDATE)
             for pk, dim, level, lang, kind in classes_qs.values_list(
@@ -210,7 +216,7 @@ def _gap_item(person_code: str, r: GroupResult) -> GapItem:
 
 
 def unmet_by_person(
-    people_qs: QuerySet, as_of: dt.date, rules: Sequence[Rule]
+    people_qs: QuerySet, as_of: dt.date, rules: Sequence[Rule], *, few: bool = False
 ) -> Iterator[tuple[int, str, int | None, list[tuple[str, str, str, str, str | None]]]]:
     """(id, code, unit id, unmet groups) of each person of `people_qs` (people some rule may
     bind, already narrowed to those employed on `as_of`), each unmet group as
@@ -222,7 +228,7 @@ def unmet_by_person(
     )
     if not people:
         return
-    profiles = load_profiles(people_qs.values("pk"), as_of, rules)
+    profiles = load_profiles(people_qs.values("pk"), as_of, rules, few=few)
     # Applicable rules depend only on (position, category, tier): memoise per combination.
     applicable_cache: dict[tuple[str, str, str], list[rules_domain.CompiledRule]] = {}
     compiled = {id(r): rules_domain.compile_rule(r, as_of) for r in rules}
