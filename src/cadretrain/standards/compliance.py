@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 
 from django.db import connection, transaction
 from django.db.models import Count
@@ -76,6 +77,12 @@ def gaps_bits(missing: Iterable[tuple[str, str, str, str, str | None]]) -> int:
 
 def dimensions_of(bits: int) -> list[str]:
     return [dim for dim, bit in DIMENSION_BITS.items() if bits & bit]
+
+
+def _transaction() -> AbstractContextManager[object]:
+    """The caller's transaction when there is one (no savepoint on a writer's path), else a new one
+    (the table lock lasts until the end of a transaction)."""
+    return nullcontext() if connection.in_atomic_block else transaction.atomic()
 
 
 def _lock(mode: str) -> None:
@@ -133,7 +140,7 @@ def refresh_people(person_ids: Iterable[int]) -> None:
     ids = sorted({int(i) for i in person_ids if i is not None})
     if not ids:
         return
-    with transaction.atomic():
+    with _transaction():
         _lock("ROW EXCLUSIVE")
         days = list(ComplianceDay.objects.values_list("day", flat=True))
         if not days:
@@ -147,7 +154,7 @@ def refresh_people(person_ids: Iterable[int]) -> None:
 
 def forget_days() -> None:
     """Drop every kept day: the rules or the facts changed beyond what a refresh by person covers."""
-    with transaction.atomic():
+    with _transaction():
         _lock("ROW EXCLUSIVE")
         if ComplianceDay.objects.exists():
             PersonCompliance.objects.all().delete()
