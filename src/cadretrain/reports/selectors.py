@@ -554,9 +554,12 @@ def btv_people(*, actor: Actor, scope: Scope, day: dt.date, term: tuple[dt.date,
 
 
 def _compute_people_figures(*, actor: Actor, scope: Scope, day: dt.date, term: tuple[dt.date, dt.date]) -> dict[str, Any]:
-    agg = btv_people(actor=actor, scope=scope, day=day, term=term).aggregate(
-        people=Count("pk"), updated_n=Count("pk", filter=Q(updated=True)), abroad_n=Count("pk", filter=Q(abroad=True)),
-    )
+    # Counted here rather than with aggregate(Count(filter=…)): PostgreSQL then evaluated each
+    # EXISTS once per FILTER clause and row (480 ms city-wide at L against 126 ms for the rows,
+    # which are the Standing Committee's few hundred cadres).
+    flags = list(btv_people(actor=actor, scope=scope, day=day, term=term).order_by()
+                 .values_list("updated", "abroad"))
+    agg = {"people": len(flags), "updated_n": sum(1 for u, _ in flags if u), "abroad_n": sum(1 for _, a in flags if a)}
     result = workforce_compliance(actor=actor, as_of=day, unit_code=scope.unit_code)
     root = scope.unit_code
     rollups = list(result.by_unit.values())
