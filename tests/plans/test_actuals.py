@@ -46,7 +46,29 @@ def test_person_nominated_for_content_completed_within_n_years_is_flagged(world)
     new = open_class("LLCT-26B", world.city, start=dt.date(2026, 9, 7), end=dt.date(2026, 9, 18))
     Enrolment.objects.create(training_class=new, person=world.people["a1"], status="NOMINATED")
     Enrolment.objects.create(training_class=new, person=world.people["a2"], status="NOMINATED")
-    flagged = selectors.repeat_nominations(actor=world.actor("officer_a"), years=3, as_of=dt.date(2026, 6, 1))
+    flagged, total = selectors.repeat_nominations(actor=world.actor("officer_a"), years=3, as_of=dt.date(2026, 6, 1))
     assert [(r["person"], r["class"], r["completed_on"]) for r in flagged] == [("P-A1", "LLCT-26B", "2024-03-15")]
-    assert selectors.repeat_nominations(actor=world.actor("officer_a"), years=2, as_of=dt.date(2026, 6, 1)) == []
-    assert selectors.repeat_nominations(actor=world.actor("officer_b"), years=3, as_of=dt.date(2026, 6, 1)) == []
+    assert total == 1
+    assert selectors.repeat_nominations(actor=world.actor("officer_a"), years=2, as_of=dt.date(2026, 6, 1)) == ([], 0)
+    assert selectors.repeat_nominations(actor=world.actor("officer_b"), years=3, as_of=dt.date(2026, 6, 1)) == ([], 0)
+
+
+def test_repeat_window_ends_the_day_before_the_class_and_29_february_looks_back_to_28_february(world):
+    """A class starting 2028-02-29 looks back three years to 2025-02-28 (not 1 March); a completion
+    on the class's first day is not a repeat. Page and total: the first `limit` by start, class, person."""
+    old = open_class("TH-25", world.city, status="FINISHED", start=dt.date(2025, 2, 3), end=dt.date(2025, 2, 28))
+    for key, done in (("a1", dt.date(2025, 2, 28)), ("a2", dt.date(2025, 2, 27)), ("a3", dt.date(2025, 2, 28))):
+        Enrolment.objects.create(training_class=old, person=world.people[key], status="COMPLETED", completed_on=done)
+    leap = open_class("TH-28", world.city, start=dt.date(2028, 2, 29), end=dt.date(2028, 3, 10))
+    early = open_class("TH-27", world.city, start=dt.date(2027, 9, 6), end=dt.date(2027, 9, 17))
+    for klass in (leap, early):
+        for key in ("a1", "a2", "a3"):
+            Enrolment.objects.create(training_class=klass, person=world.people[key], status="NOMINATED")
+    officer = world.actor("officer_a")
+    rows, total = selectors.repeat_nominations(actor=officer, years=3, as_of=dt.date(2026, 6, 1))
+    # TH-27 (2027-09-06): all three completed within three years; TH-28: a1 and a3 (28 Feb), not a2.
+    assert [(r["class"], r["person"]) for r in rows] == [
+        ("TH-27", "P-A1"), ("TH-27", "P-A2"), ("TH-27", "P-A3"), ("TH-28", "P-A1"), ("TH-28", "P-A3")]
+    assert total == 5
+    page, total = selectors.repeat_nominations(actor=officer, years=3, as_of=dt.date(2026, 6, 1), limit=2)
+    assert [(r["class"], r["person"]) for r in page] == [("TH-27", "P-A1"), ("TH-27", "P-A2")] and total == 5

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, DateField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Sum
 
 from cadretrain.core.choices import ClassMode, ClassStatus, EnrolmentStatus
 from cadretrain.core.scoping import get_visible_or_404
 from cadretrain.domain import allocation as alloc
 from cadretrain.domain import overlap as ov
-from cadretrain.domain.access import Actor
+from cadretrain.domain.access import Actor, Role
 from cadretrain.domain.levels import ALL_REQUIREMENT_DIMENSIONS, is_known_level, satisfies
 from cadretrain.plans.models import PlanEvent, PlanItem, PlanItemClass, TrainingPlan
 
@@ -315,40 +315,76 @@ def scan_clusters(scan: Any) -> list[OverlapCluster]:
     return [OverlapCluster.from_json(c) for c in (scan.clusters if scan else [])]
 
 
-def repeat_nominations(*, actor: Actor, years: int = 3, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+class YearsBefore(Func):
+    """The same day `years` years earlier, 29 February becoming 28 February (as `date.replace`
+    with a fallback would give), computed by the database for every row."""
+
+    output_field = DateField()
+
+    def __init__(self, expression: Any, years: int) -> None:
+        super().__init__(expression)
+        self.years = int(years)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **_: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        back = f"'-{self.years} years'"
+        # SQLite rolls 29 February − n years over to 1 March: step back a day first.
+        return (f"(CASE WHEN strftime('%%m-%%d', {sql}) = '02-29' THEN date({sql}, '-1 day', {back}) "
+                f"ELSE date({sql}, {back}) END)", [*params, *params, *params])
+
+    def as_postgresql(self, compiler: Any, connection: Any, **_: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql}) - make_interval(years => {self.years}))::date", list(params)
+
+
+def repeat_nominations(*, actor: Actor, years: int = 3, as_of: dt.date | None = None,
+                       limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
     """People nominated (or enrolled) in an upcoming class of a programme they completed within
-    the last `years` years before that class starts. Two queries, whatever the number of people."""
+    the last `years` years before that class starts: the first `limit` (by class start, class,
+    person) and how many there are in all. The test runs in the database as one EXISTS per
+    upcoming enrolment on the person's completions index (at L a city has ~290,000 upcoming
+    enrolments; fetching them and their people's completions to test in Python took 8 s)."""
     from django.utils import timezone
 
     from cadretrain.training.models import Enrolment
 
     day = as_of or timezone.localdate()
-    current = list(Enrolment.objects.visible_to(actor)
-                   .filter(status__in=[EnrolmentStatus.NOMINATED, EnrolmentStatus.ENROLLED],
-                           training_class__start_date__gte=day)
-                   .values_list("person_id", "person__code", "person__full_name", "training_class__code",
-                                "training_class__programme_id", "training_class__programme__name",
-                                "training_class__start_date"))
-    if not current:
-        return []
-    done: dict[tuple[int, int], list[dt.date]] = defaultdict(list)
-    for person_id, programme_id, completed_on in (
-        Enrolment.objects.filter(person_id__in={c[0] for c in current}, status=EnrolmentStatus.COMPLETED,
-                                 training_class__programme_id__in={c[4] for c in current})
-        .values_list("person_id", "training_class__programme_id", "completed_on")
-    ):
-        done[(person_id, programme_id)].append(completed_on)
-    out = []
-    for person_id, code, name, class_code, prog_id, prog_name, start in current:
-        try:
-            since = start.replace(year=start.year - years)
-        except ValueError:  # 29 February
-            since = start.replace(year=start.year - years, day=28)
-        recent = [d for d in done.get((person_id, prog_id), []) if d and since <= d < start]
-        if recent:
-            out.append({"person": code, "name": name, "class": class_code, "programme": prog_name,
-                        "completed_on": max(recent).isoformat()})
-    return out
+    completed = Enrolment.objects.filter(
+        person_id=OuterRef("person_id"), status=EnrolmentStatus.COMPLETED,
+        training_class__programme_id=OuterRef("training_class__programme_id"),
+        completed_on__gte=OuterRef("since"), completed_on__lt=OuterRef("training_class__start_date"),
+    )
+    if not actor.is_city_wide and actor.role in (Role.UNIT_OFFICER, Role.VIEWER):
+        # A unit's scope is its subtree's people (the same rows as Enrolment.visible_to), given as
+        # the people to start from: through the scope's join SQLite ran the EXISTS for every
+        # upcoming enrolment of the city before testing the unit (1.6 s against 0.1 s at L).
+        from cadretrain.people.models import Person
+
+        upcoming = Enrolment.objects.filter(person_id__in=Person.objects.visible_to(actor).values("pk"))
+    else:
+        upcoming = Enrolment.objects.visible_to(actor)
+    repeats = (
+        upcoming
+        .filter(status__in=[EnrolmentStatus.NOMINATED, EnrolmentStatus.ENROLLED], training_class__start_date__gte=day)
+        .annotate(since=YearsBefore(F("training_class__start_date"), years))
+        .filter(Exists(completed))
+    )
+    ids = list(repeats.order_by("training_class__start_date", "training_class__code", "person_id")
+               .values_list("pk", flat=True))
+    shown = ids if limit is None else ids[:limit]
+    if not shown:
+        return [], len(ids)
+    latest = Subquery(completed.order_by("-completed_on").values("completed_on")[:1])
+    rows = {
+        pk: {"person": code, "name": name, "class": klass, "programme": programme, "completed_on": last.isoformat()}
+        for pk, code, name, klass, programme, last in (
+            Enrolment.objects.filter(pk__in=shown)
+            .annotate(since=YearsBefore(F("training_class__start_date"), years), last=latest)
+            .values_list("pk", "person__code", "person__full_name", "training_class__code",
+                         "training_class__programme__name", "last")
+        )
+    }
+    return [rows[pk] for pk in shown], len(ids)
 
 
 # --- allocation -------------------------------------------------------------------------------

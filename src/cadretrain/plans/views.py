@@ -206,7 +206,7 @@ def overlaps(request: HttpRequest) -> HttpResponse:
     context = _overlap_context(request, year)
     clusters = selectors.scan_clusters(context["result"])
     years = _int(request.GET.get("years")) or 3
-    repeats = selectors.repeat_nominations(actor=actor, years=years)
+    repeats, repeats_total = selectors.repeat_nominations(actor=actor, years=years, limit=REPEATS_SHOWN)
     costs = selectors.programme_costs({m.programme_id for c in clusters for m in c.members if m.programme_id})
     free = selectors.free_shared_class_codes(year)
     programmes = list(Programme.objects.order_by("code").only("pk", "code", "name", "periods")[:1000])
@@ -230,7 +230,7 @@ def overlaps(request: HttpRequest) -> HttpResponse:
         **context, "clusters": [(c, defaults[c.key]) for c in clusters], "can_merge": actor.is_city_wide,
         "can_scan": actor.is_city_wide or bool(actor.unit_path),
         "programmes": programmes,
-        "repeats": repeats[:REPEATS_SHOWN], "more_repeats": max(0, len(repeats) - REPEATS_SHOWN),
+        "repeats": repeats, "more_repeats": repeats_total - len(repeats),
         "years": years,
     })
 
