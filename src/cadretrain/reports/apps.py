@@ -7,7 +7,8 @@ class ReportsConfig(AppConfig):
     verbose_name = "Báo cáo"
 
     def ready(self) -> None:
-        from cadretrain.reports import summaries, unit_classes
+        from cadretrain.reports import form10_cells, summaries, unit_classes
 
         summaries.connect()
         unit_classes.connect()
+        form10_cells.connect()

@@ -42,13 +42,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cadretrain.core import versions
 from cadretrain.core.scoping import scope_key
-from cadretrain.domain.access import Actor
+from cadretrain.domain.access import Actor, Role
 from cadretrain.domain.errors import DomainError
 from cadretrain.domain.text import fold
 from cadretrain.org.models import OrgUnit
@@ -195,38 +195,74 @@ def unit_levels() -> dict[int, str]:
 def form10_cached(*, actor: Actor, year: int) -> Form10:
     """`build_form10` as the page reads it: reused until the data changes (core.versions), per
     viewer's scope, year and language (the row labels are translated when the form is built).
-    Built from a year's raw enrolments, 1–1.5 s at L. Shared between requests: do not modify."""
+    Shared between requests: do not modify."""
     key = ("form10", scope_key(actor), year, get_language())
     return versions.cached(key, lambda: build_form10(actor=actor, year=year))
 
 
+def class_candidates(leaves: list[RowDef], info: ClassInfo) -> list[RowDef]:
+    """The rows a class may fall in, in form order, up to the first that does not depend on the
+    learner (a defence row does, through its object): the per-enrolment step then tests one or
+    two rows instead of every row's predicate."""
+    candidates = []
+    for row in leaves:
+        if row.match(info):  # type: ignore[misc]
+            candidates.append(row)
+            if row.defence_object is None:
+                break
+    return candidates
+
+
+def learner_row(candidates: list[RowDef], obj_match: re.Match[str] | None, tier: str | None,
+                leader: bool) -> RowDef | None:
+    """The row one learner's enrolment in a class counts in (None: the class has no row)."""
+    for row in candidates:
+        if row.defence_object is not None:
+            obj = int(obj_match.group(1)) if obj_match else (
+                1 if tier == "BCT_BBT" else 2 if tier == "BTV_THANH_UY" else 3 if leader else 4)
+            if obj != row.defence_object:
+                continue
+        return row
+    return None
+
+
+def is_leader(position_kind: str | None, tier: str | None) -> bool:
+    return position_kind == "LEADERSHIP" or tier in ("BCT_BBT", "BTV_THANH_UY")
+
+
+def learner_column(level: str, two_tier: bool) -> str:
+    """The learner column of a unit level in a year's layout (districts count as communes in
+    two-tier years)."""
+    return COMMUNE if two_tier and level == DISTRICT else level
+
+
 def build_form10(*, actor: Actor, year: int) -> Form10:
-    """Form 10-BTCTW for a calendar year, over the classes and people the actor may see."""
-    if not isinstance(year, int) or not 1945 <= year <= 2100:
-        raise DomainError("report_bad_year", value=year)
+    """Form 10-BTCTW for a calendar year, over the classes and people the actor may see.
+
+    City-wide and for a unit's officer or viewer, the learner columns are read from
+    `Form10Person` (each learner's cells of the year, kept equal to the raw rows by
+    reports.form10_cells): a few hundred groups instead of the year's ~200,000–400,000 enrolments at L.
+    Other scopes (institution staff, a learner) are small and computed from the raw rows."""
+    _check_year(year)
+    if actor.is_city_wide or (actor.role in (Role.UNIT_OFFICER, Role.VIEWER) and actor.unit_path):
+        from cadretrain.reports.form10_cells import learner_groups
+
+        groups = learner_groups(year=year, unit_path=None if actor.is_city_wide else actor.unit_path)
+        return _assemble(actor, year, _people_from_groups(groups))
+    return build_form10_raw(actor=actor, year=year)
+
+
+def build_form10_raw(*, actor: Actor, year: int) -> Form10:
+    """The form computed from the year's raw enrolments and assignments (the definition; the
+    tests compare `build_form10` with it; 1–4 s at L)."""
+    _check_year(year)
     two_tier = year >= TWO_TIER_FROM_YEAR
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     levels = unit_levels()
-    defs = row_defs()
-    leaves = [d for d in defs if d.match is not None]
-
+    leaves = [d for d in row_defs() if d.match is not None]
     classes = {}
-    for pk, kind, level, mode, country, partner, name, org_unit, day in (
-        report_classes(actor).filter(start_date__gte=start, start_date__lte=end).order_by()
-        .values_list("pk", "programme__kind", "programme__grants_level", "mode", "country", "partner_id",
-                     "programme__name", "organizer_unit_id", "start_date")
-    ):
-        info = ClassInfo(kind, level or "", mode, country, partner is not None, fold(name or ""))
-        # The rows this class may fall in, in form order, up to the first that does not depend on
-        # the learner (a defence row does, through its object): the per-enrolment loop below then
-        # tests one or two rows instead of every row's predicate (200,000 enrolments a year at L).
-        candidates = []
-        for row in leaves:
-            if row.match(info):  # type: ignore[misc]
-                candidates.append(row)
-                if row.defence_object is None:
-                    break
-        classes[pk] = (info, levels.get(org_unit, PROVINCIAL), day, _OBJECT.search(info.name_key), candidates)
+    for pk, info, _org_unit, day in _year_classes(actor, year):
+        classes[pk] = (day, _OBJECT.search(info.name_key), class_candidates(leaves, info))
 
     enrol_qs = Enrolment.objects.visible_to(actor).filter(
         ~Q(status="WITHDRAWN"), training_class__start_date__gte=start, training_class__start_date__lte=end
@@ -238,73 +274,155 @@ def build_form10(*, actor: Actor, year: int) -> Form10:
         Assignment.objects.visible_to(actor).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=start), valid_from__lte=end, is_primary=True,
             person__in=enrol_qs.values("person_id"),
-        ).order_by().values_list("person_id", "valid_from", "valid_to", "unit_id", "position__kind")
+        ).order_by("person_id", "valid_from", "pk")
+        .values_list("person_id", "valid_from", "valid_to", "unit_id", "position__kind")
     ):
         history[pid].append((vf, vt, unit_id, pos_kind))
 
-    cols = columns(two_tier)
-    col_keys = {c.key for c in cols}
-    people: dict[tuple[str, str], set[int]] = defaultdict(set)  # (row, column) -> people
-    class_sets: dict[tuple[str, str], set[int]] = defaultdict(set)
+    people: dict[tuple[str, str], set[int]] = defaultdict(set)  # (leaf, column) -> people
     mapped_people: set[int] = set()
     all_people: set[int] = set()
     for pid, cid, unit_now, pos_now, tier in enrolments:
         if cid not in classes:
             continue
-        _info, _org_level, day, obj_match, candidates = classes[cid]
+        day, obj_match, candidates = classes[cid]
         all_people.add(pid)
         unit, pos = unit_now, pos_now
         for vf, vt, a_unit, a_pos in history.get(pid, ()):
             if vf <= day and (vt is None or vt >= day):
                 unit, pos = a_unit, a_pos
                 break
-        level = levels.get(unit, PROVINCIAL)
-        if two_tier and level == DISTRICT:
-            level = COMMUNE
-        leader = pos == "LEADERSHIP" or tier in ("BCT_BBT", "BTV_THANH_UY")
-        for row in candidates:
-            if row.defence_object is not None:
-                obj = int(obj_match.group(1)) if obj_match else (
-                    1 if tier == "BCT_BBT" else 2 if tier == "BTV_THANH_UY" else 3 if leader else 4)
-                if obj != row.defence_object:
-                    continue
-            mapped_people.add(pid)
-            people[(row.code, level)].add(pid)
-            if leader and f"{level}_leaders" in col_keys:
-                people[(row.code, f"{level}_leaders")].add(pid)
-            break
+        level = learner_column(levels.get(unit, PROVINCIAL), two_tier)
+        leader = is_leader(pos, tier)
+        row = learner_row(candidates, obj_match, tier, leader)
+        if row is None:
+            continue
+        mapped_people.add(pid)
+        people[(row.code, level)].add(pid)
+        if leader:
+            people[(row.code, f"{level}_leaders")].add(pid)
 
-    for cid, (_info, org_level, _day, obj_match, candidates) in classes.items():
+    def counts(defs: list[RowDef], cols: set[str]) -> dict[tuple[str, str], int]:
+        out = {}
+        for d in defs:
+            codes = _leaf_codes(d, leaves)
+            for col in cols:
+                members: set[int] = set()
+                for code in codes:
+                    members |= people.get((code, col), set())
+                out[(d.code, col)] = len(members)
+        return out
+
+    return _assemble(actor, year, (counts, len(all_people - mapped_people)), levels=levels)
+
+
+PeopleCounts = tuple[Callable[[list[RowDef], set[str]], dict[tuple[str, str], int]], int]
+
+
+def _people_from_groups(groups: list[tuple[str, int]]) -> PeopleCounts:
+    """Learner counts from (cells, number of learners) groups: a learner's cells are the
+    "leaf:column" tokens of the (leaf row, column) pairs they count in, so a heading's column
+    counts every learner with a token of one of its leaves in that column, once."""
+    unmapped = sum(n for cells, n in groups if not cells)
+
+    def counts(defs: list[RowDef], cols: set[str]) -> dict[tuple[str, str], int]:
+        leaves = [d for d in defs if d.match is not None]
+        headings: dict[str, list[str]] = defaultdict(list)  # leaf code -> the codes of its rows
+        for d in defs:
+            for code in _leaf_codes(d, leaves):
+                headings[code].append(d.code)
+        out: dict[tuple[str, str], int] = defaultdict(int)
+        for cells, n in groups:
+            hits: set[tuple[str, str]] = set()
+            for token in cells.split():
+                leaf, col = token.split(":")
+                if col.endswith("L"):
+                    col = col[:-1]
+                    leader_col = f"{_COLUMN_OF[col]}_leaders"
+                    for code in headings.get(leaf, ()):
+                        hits.add((code, leader_col))
+                for code in headings.get(leaf, ()):
+                    hits.add((code, _COLUMN_OF[col]))
+            for hit in hits:
+                out[hit] += n
+        return {(d.code, col): out.get((d.code, col), 0) for d in defs for col in cols}
+
+    return counts, unmapped
+
+
+_COLUMN_OF = {"p": PROVINCIAL, "d": DISTRICT, "c": COMMUNE}
+
+
+def _check_year(year: int) -> None:
+    if not isinstance(year, int) or not 1945 <= year <= 2100:
+        raise DomainError("report_bad_year", value=year)
+
+
+def _leaf_codes(d: RowDef, leaves: list[RowDef]) -> list[str]:
+    return [x.code for x in leaves if x.code == d.code or x.code.startswith(d.code + ".")]
+
+
+def _year_classes(actor: Actor, year: int) -> list[tuple[int, ClassInfo, int, dt.date]]:
+    """(class, its info, organising unit, start date) of the actor's report classes of the year."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return [
+        (pk, ClassInfo(kind, level or "", mode, country, partner is not None, fold(name or "")), org_unit, day)
+        for pk, kind, level, mode, country, partner, name, org_unit, day in (
+            report_classes(actor).filter(start_date__gte=start, start_date__lte=end).order_by()
+            .values_list("pk", "programme__kind", "programme__grants_level", "mode", "country", "partner_id",
+                         "programme__name", "organizer_unit_id", "start_date")
+        )
+    ]
+
+
+def _assemble(actor: Actor, year: int, people: PeopleCounts, *, levels: dict[int, str] | None = None) -> Form10:
+    """The form from the learner counts and the year's classes, counted by organiser level."""
+    two_tier = year >= TWO_TIER_FROM_YEAR
+    defs = row_defs()
+    leaves = [d for d in defs if d.match is not None]
+    levels = levels if levels is not None else unit_levels()
+    cols = columns(two_tier)
+    level_cols = [PROVINCIAL, COMMUNE] if two_tier else [PROVINCIAL, DISTRICT, COMMUNE]
+    class_cols = ["classes_provincial", "classes_commune" if two_tier else "classes_district"]
+    people_cols = {c.key for c in cols} - {"total", "classes_total"} - set(class_cols)
+
+    # Classes counted in groups of the same programme, mode, country, partner and organiser
+    # (each class counts in one row at most, so headings are the sums of their leaves).
+    class_counts: dict[tuple[str, str], int] = defaultdict(int)
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    folded: dict[str, str] = {}
+    for kind, grants, mode, country, partner, name, org_unit, n in (
+        report_classes(actor).filter(start_date__gte=start, start_date__lte=end).order_by()
+        .values("programme__kind", "programme__grants_level", "mode", "country", "partner_id", "programme__name",
+                "organizer_unit_id").annotate(n=Count("pk"))
+        .values_list("programme__kind", "programme__grants_level", "mode", "country", "partner_id",
+                     "programme__name", "organizer_unit_id", "n")
+    ):
+        if name not in folded:
+            folded[name] = fold(name or "")
+        info = ClassInfo(kind, grants or "", mode, country, partner is not None, folded[name])
+        org_level = levels.get(org_unit, PROVINCIAL)
         org_col = "classes_provincial" if org_level == PROVINCIAL else (
             "classes_commune" if two_tier else "classes_district")
-        for row in candidates:
+        obj_match = _OBJECT.search(info.name_key)
+        for row in class_candidates(leaves, info):
             if row.defence_object is not None:
                 # A defence class without an object in its name is listed under object 4.
                 obj = int(obj_match.group(1)) if obj_match else 4
                 if obj != row.defence_object:
                     continue
-            class_sets[(row.code, org_col)].add(cid)
+            class_counts[(row.code, org_col)] += n
             break
 
-    level_cols = [PROVINCIAL, COMMUNE] if two_tier else [PROVINCIAL, DISTRICT, COMMUNE]
-    class_cols = ["classes_provincial", "classes_commune" if two_tier else "classes_district"]
-
-    def leaf_codes(d: RowDef) -> list[str]:
-        return [x.code for x in leaves if x.code == d.code or x.code.startswith(d.code + ".")]
-
+    counts_of, unmapped = people
+    learner_counts = counts_of(defs, people_cols)
     rows = []
     for d in defs:
-        codes = leaf_codes(d)
-        values: dict[str, int] = {}
-        for col in cols:
-            if col.key in ("total", "classes_total"):
-                continue
-            pool = class_sets if col.key.startswith("classes_") else people
-            members: set[int] = set()
-            for code in codes:
-                members |= pool.get((code, col.key), set())
-            values[col.key] = len(members)
+        codes = _leaf_codes(d, leaves)
+        values: dict[str, int] = {col: learner_counts[(d.code, col)] for col in people_cols}
+        for col in class_cols:
+            values[col] = sum(class_counts.get((code, col), 0) for code in codes)
         values["total"] = sum(values[c] for c in level_cols)
         values["classes_total"] = sum(values[c] for c in class_cols)
         rows.append((d, {c.key: values[c.key] for c in cols}))
-    return Form10(year, two_tier, cols, rows, unmapped_learners=len(all_people - mapped_people))
+    return Form10(year, two_tier, cols, rows, unmapped_learners=unmapped)

@@ -158,3 +158,51 @@ class UnitClass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.year}/{self.training_class_id}"
+
+
+class Form10Person(models.Model):
+    """One learner's cells of form 10-BTCTW in one year: the sorted "leaf:column" tokens of the
+    (leaf row, learner column) pairs their non-withdrawn enrolments in the year's classes count
+    in ("L" after the column: they then led; empty: only classes without a row on the form), and
+    the management tier they were computed with. Kept equal to the raw rows by
+    reports.form10_cells; the form groups a year's rows by `cells`. No foreign-key constraints
+    (written in bulk by the rebuild)."""
+
+    pk = models.CompositePrimaryKey("person", "year")
+    person = models.ForeignKey("people.Person", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                               related_name="+")
+    year = models.PositiveSmallIntegerField()
+    tier = models.CharField(max_length=16, blank=True)
+    cells = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["year", "cells"], name="form10person_year_cells")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}/{self.year}: {self.cells}"
+
+
+class Form10Basis(models.Model):
+    """What Form10Person rows were computed with: each unit's level ("u:<id>"), whether each
+    position leads ("p:<id>"), each programme's kind, level and folded name ("g:<id>"). Compared
+    with the tables after changes to them, to recompute the learners concerned."""
+
+    item = models.CharField(max_length=40, primary_key=True)
+    value = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.item}={self.value}"
+
+
+class Form10Class(models.Model):
+    """What the Form10Person rows of a class's learners were computed with: the class's start
+    date, programme, mode, country and whether it has a partner. When a change names a class
+    whose fields no longer match (the importer updates classes with UPDATE), all its learners
+    are recomputed, not only the people named."""
+
+    training_class = models.OneToOneField("training.TrainingClass", primary_key=True, on_delete=models.DO_NOTHING,
+                                          db_constraint=False, related_name="+")
+    filed = models.CharField(max_length=80)
+
+    def __str__(self) -> str:
+        return f"{self.training_class_id}: {self.filed}"

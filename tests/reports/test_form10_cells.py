@@ -1,0 +1,275 @@
+"""Form 10-BTCTW read from Form10Person (each learner's cells per year) equals the form computed
+from the raw rows — city-wide, for unit officers and viewers, three- and two-tier years — after
+every kind of change the cells depend on, and the stored rows always equal a fresh rebuild."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cadretrain.catalogue.models import Programme
+from cadretrain.core.audit import audit_record
+from cadretrain.core.models import JobRun
+from cadretrain.domain.text import fold
+from cadretrain.org.models import Position
+from cadretrain.org.services import unit_create, unit_move
+from cadretrain.people.models import Assignment, Person
+from cadretrain.people.services import person_create, person_transfer, person_update
+from cadretrain.reports.form10 import build_form10, build_form10_raw
+from cadretrain.reports.form10_cells import rebuild
+from cadretrain.reports.models import Form10Class, Form10Person
+from cadretrain.training.models import Enrolment, TrainingClass
+from cadretrain.training.services import class_update, enrolment_withdraw
+from cadretrain.training.signals import enrolments_changed, enrolments_rebuilt
+from tests.reports.builders import enrol, make_class, random_dataset
+from tests.world import SYSTEM
+
+pytestmark = pytest.mark.django_db
+
+YEARS = (2023, 2024, 2025, 2026)
+PERSONAS = ("admin", "officer_a", "viewer_a", "officer_b", "school")
+
+
+@pytest.fixture
+def cells_world(world):
+    """The persona world plus a district (until 2025-06-30) whose people later move to ward A,
+    a leadership position, a defence programme without an object in its name, and random
+    classes and enrolments in 2023–2026 over every unit."""
+    district = unit_create(actor=SYSTEM, code="Q.BD", name="Quận Ba Đình", kind="DISTRICT", parent=world.city,
+                           valid_from=dt.date(2000, 1, 1), valid_to=dt.date(2025, 6, 30))
+    world.district = district
+    world.leader_pos = Position.objects.create(code="PGD", name="Phó Giám đốc", kind="LEADERSHIP")
+    for i in range(3):
+        p = person_create(actor=SYSTEM, code=f"P-X{i}", unit=district, full_name=f"Đỗ Văn X{i}",
+                          position=world.leader_pos if i == 0 else world.position,
+                          birth_date=dt.date(1980, 1, 1), gender="M", category="CONG_CHUC",
+                          joined_on=dt.date(2015, 1, 1), management_tier="BCT_BBT" if i == 2 else "")
+        person_transfer(actor=SYSTEM, person=p, unit=world.ward_a, position=None, on=dt.date(2025, 7, 1))
+        world.people[f"x{i}"] = Person.objects.get(pk=p.pk)
+    rng = random.Random(11)
+    ds = random_dataset(world, rng, extra_people=10, classes=20, years=(2023, 2026))
+    defence = Programme.objects.create(code="QPAN", name="Bồi dưỡng kiến thức quốc phòng và an ninh",
+                                       search_key="qpan", kind="DEFENCE_SECURITY")
+    units = [world.city, world.department, world.ward_a, world.ward_b, world.office_a, district]
+    people = list(world.people.values()) + ds.people
+    for i, year in enumerate(YEARS):
+        tc = make_class(f"DEF-{year}", defence, units[i], dt.date(year, 3 + i, 10))
+        for person in {p.pk: p for p in people}.values():
+            if rng.random() < 0.5:
+                enrol(tc, person, rng.choice(["ENROLLED", "COMPLETED", "WITHDRAWN"]))
+        ds.classes.append(tc)
+    # Learners on no row: a soft-skills class; one of its learners attends nothing else.
+    soft = Programme.objects.create(code="KN", name="Kỹ năng thuyết trình", search_key="ky nang", kind="SOFT_SKILLS")
+    solo = person_create(actor=SYSTEM, code="P-SOLO", unit=world.ward_b, full_name="Lê Văn Một",
+                         birth_date=dt.date(1990, 1, 1), gender="M", category="VIEN_CHUC")
+    soft_class = make_class("SOFT-2024", soft, world.ward_b, dt.date(2024, 8, 1))
+    for person in (solo, world.people["b1"], world.people["a2"]):
+        enrol(soft_class, person, "COMPLETED")
+    ds.classes.append(soft_class)
+    for person in (world.people["x0"], world.people["x1"], world.people["x2"]):
+        for tc in rng.sample(ds.classes, 5):
+            if not Enrolment.objects.filter(training_class=tc, person=person).exists():
+                enrol(tc, person, "COMPLETED")
+    world.ds = ds
+    return world
+
+
+def stored() -> dict:
+    return {(r.person_id, r.year): (r.tier, r.cells) for r in Form10Person.objects.all()}
+
+
+def check(world, note: str = "") -> None:
+    """Every persona's form of every year equals the raw computation, and the stored rows equal a
+    rebuild from scratch."""
+    for persona in PERSONAS:
+        actor = world.actor(persona)
+        for year in YEARS:
+            got = build_form10(actor=actor, year=year).as_json()
+            want = build_form10_raw(actor=actor, year=year).as_json()
+            assert got == want, (note, persona, year)
+    before = stored()
+    filings = set(Form10Class.objects.values_list("training_class_id", "filed"))
+    rebuild()
+    assert stored() == before, note
+    assert set(Form10Class.objects.values_list("training_class_id", "filed")) == filings, note
+
+
+def test_the_dataset_fills_rows_in_every_column_and_the_form_equals_the_raw_computation(cells_world):
+    cells = " ".join(Form10Person.objects.values_list("cells", flat=True))
+    # Provincial, district and commune learners, leaders, defence by object, unmapped learners.
+    for token in (":p", ":d", ":c", "L", "II.8.1:", "II.8.4:"):
+        assert token in cells, token
+    assert Form10Person.objects.filter(cells="").exists()
+    check(cells_world)
+
+
+def test_the_form_equals_the_raw_computation_after_each_kind_of_change(cells_world):
+    w = cells_world
+    ds = w.ds
+    check(w, "start")
+    # A new enrolment, a withdrawal (the service), a completion (as the importer writes it).
+    tc = next(c for c in ds.classes if c.start_date.year == 2024)
+    newcomer = next(p for p in ds.people if not Enrolment.objects.filter(training_class=tc, person=p).exists())
+    enrol(tc, newcomer, "ENROLLED")
+    check(w, "new enrolment")
+    enrolment_withdraw(actor=SYSTEM, enrolment=Enrolment.objects.get(training_class=tc, person=newcomer))
+    check(w, "withdrawal")
+    e = Enrolment.objects.filter(status__in=["ENROLLED", "NOMINATED"]).order_by("pk").first()
+    Enrolment.objects.filter(pk=e.pk).update(status="COMPLETED", completed_on=dt.date(2026, 1, 1))
+    enrolments_changed.send(sender=None, person_ids={e.person_id}, class_ids={e.training_class_id},
+                            changes=[(e.person_id, e.training_class_id, e.status, "COMPLETED")])
+    check(w, "completion")
+    # A class moved to another year (the service), its programme changed (ORM save).
+    moved = max(ds.classes, key=lambda c: Enrolment.objects.filter(training_class=c).count())
+    class_update(actor=SYSTEM, training_class=moved, start_date="2026-02-01", end_date="2026-03-01")
+    check(w, "class moved to another year")
+    moved.refresh_from_db()
+    moved.programme = Programme.objects.get(code="XDD")
+    moved.save(update_fields=["programme"])
+    check(w, "class programme changed")
+    # A class moved and made a foreign one by UPDATE, announced by the importer with one learner.
+    other = next(c for c in ds.classes if c.pk != moved.pk and Enrolment.objects.filter(training_class=c).count() > 2)
+    TrainingClass.objects.filter(pk=other.pk).update(start_date=dt.date(2023, 6, 1), end_date=dt.date(2023, 7, 1),
+                                                      country="SG")
+    one = Enrolment.objects.filter(training_class=other).first()
+    enrolments_changed.send(sender=None, person_ids={one.person_id}, class_ids={other.pk})
+    check(w, "class updated by the importer")
+    # A learner moved to another unit; their assignment history edited, then a period deleted.
+    x0 = Person.objects.get(pk=w.people["x0"].pk)
+    person_transfer(actor=SYSTEM, person=x0, unit=w.department, position=w.leader_pos, on=dt.date(2026, 2, 1))
+    check(w, "learner moved")
+    first = Assignment.objects.filter(person=x0).order_by("valid_from").first()
+    first.valid_to = dt.date(2023, 12, 31)
+    first.save()
+    check(w, "assignment shortened")
+    Assignment.objects.create(person=x0, unit=w.ward_b, position=None, valid_from=dt.date(2024, 1, 1),
+                              valid_to=dt.date(2025, 6, 30))
+    check(w, "assignment added")
+    Assignment.objects.filter(person=x0, unit=w.ward_b).delete()
+    check(w, "assignment deleted")
+    # Tier and position of a learner (the service saves the person).
+    a1 = Person.objects.get(pk=w.people["a1"].pk)
+    person_update(actor=SYSTEM, person=a1, management_tier="BTV_THANH_UY")
+    check(w, "tier changed")
+    # A unit moved: ward A's office under the department (commune → provincial level).
+    unit_move(actor=SYSTEM, unit=w.office_a, new_parent=w.department)
+    check(w, "unit moved")
+    # A unit's kind, a position's kind and a programme's name changed with the ORM.
+    w.department.kind = "DISTRICT"
+    w.department.save()
+    check(w, "unit kind changed")
+    w.position.kind = "LEADERSHIP"
+    w.position.save()
+    check(w, "position kind changed")
+    prog = Programme.objects.get(code="QLKT")
+    prog.name = "Bồi dưỡng nghiệp vụ công tác đoàn thể"
+    prog.search_key = fold(prog.name)
+    prog.save()
+    check(w, "programme renamed")
+    defence = Programme.objects.get(code="QPAN")
+    defence.name = "Bồi dưỡng kiến thức quốc phòng và an ninh đối tượng 2"
+    defence.save()
+    check(w, "defence programme given an object")
+    # A class deleted with its enrolments.
+    TrainingClass.objects.get(pk=moved.pk).delete()
+    check(w, "class deleted")
+
+
+def test_changes_written_by_an_import_are_picked_up_from_its_audit_event(cells_world):
+    """The importer updates tiers, unit kinds, position kinds and programmes with UPDATE and names
+    none of them; its audit event makes the rows follow."""
+    w = cells_world
+    check(w, "start")
+    enrolled = Enrolment.objects.exclude(status="WITHDRAWN").values_list("person_id", flat=True)
+    Person.objects.filter(pk__in=list(enrolled)[:5]).update(management_tier="BTV_THANH_UY")
+    w.district.__class__.objects.filter(pk=w.ward_b.pk).update(kind="OTHER")
+    Position.objects.filter(pk=w.leader_pos.pk).update(kind="SPECIALIST")
+    Programme.objects.filter(code="LLCT-TC").update(grants_level="CAO_CAP")
+    run = JobRun.objects.create(kind="import", status=JobRun.Status.DONE)
+    audit_record(actor=SYSTEM, obj=run, action="import", changes={"updated": {"people": 5}})
+    check(w, "after the import")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_form_equals_the_raw_computation_after_a_random_sequence_of_changes(cells_world, seed):
+    w = cells_world
+    rng = random.Random(seed)
+    ds = w.ds
+    units = [w.city, w.department, w.ward_a, w.ward_b, w.office_a, w.district]
+    for step in range(25):
+        op = rng.choice(["enrol", "status", "delete", "transfer", "move_class", "programme", "batch", "history"])
+        enrolments = list(Enrolment.objects.all())
+        if op == "enrol":
+            tc, person = rng.choice(ds.classes), rng.choice(ds.people)
+            if not Enrolment.objects.filter(training_class=tc, person=person).exists():
+                enrol(tc, person, rng.choice(["ENROLLED", "COMPLETED", "WITHDRAWN", "NOMINATED"]))
+        elif op == "status" and enrolments:
+            e = rng.choice(enrolments)
+            Enrolment.objects.filter(pk=e.pk).update(status=rng.choice(["WITHDRAWN", "FAILED", "ENROLLED"]))
+            enrolments_changed.send(sender=Enrolment, person_ids={e.person_id}, class_ids={e.training_class_id})
+        elif op == "delete" and enrolments:
+            e = rng.choice(enrolments)
+            e.delete()
+            enrolments_changed.send(sender=Enrolment, person_ids={e.person_id}, class_ids={e.training_class_id})
+        elif op == "batch" and enrolments:
+            gone = rng.sample(enrolments, min(3, len(enrolments)))
+            Enrolment.objects.filter(pk__in=[e.pk for e in gone]).delete()
+            people, classes = {e.person_id for e in gone}, {e.training_class_id for e in gone}
+            moved = rng.choice(sorted(classes))
+            TrainingClass.objects.filter(pk=moved).update(start_date=dt.date(rng.choice(YEARS), 4, 1),
+                                                          end_date=dt.date(2026, 12, 1))
+            enrolments_changed.send(sender=None, person_ids=people, class_ids=classes)
+        elif op == "transfer":
+            person = Person.objects.get(pk=rng.choice(ds.people).pk)
+            target = rng.choice([u for u in units if u.pk != person.unit_id])
+            last = Assignment.objects.filter(person=person).order_by("-valid_from").first()
+            on = max(dt.date(2023, 1, 1), (last.valid_from if last else dt.date(2020, 1, 1))) + dt.timedelta(days=40)
+            person_transfer(actor=SYSTEM, person=person, unit=target, position=rng.choice([None, w.leader_pos]), on=on)
+        elif op == "move_class":
+            tc = TrainingClass.objects.get(pk=rng.choice(ds.classes).pk)
+            tc.start_date = dt.date(rng.choice(YEARS), rng.randint(1, 12), 5)
+            tc.end_date = tc.start_date + dt.timedelta(days=10)
+            tc.save(update_fields=["start_date", "end_date"])
+        elif op == "programme":
+            tc = TrainingClass.objects.get(pk=rng.choice(ds.classes).pk)
+            tc.programme = rng.choice(list(Programme.objects.all()))
+            tc.mode = rng.choice(["TAP_TRUNG", "KHONG_TAP_TRUNG"])
+            tc.save()
+        elif op == "history":
+            a = rng.choice(list(Assignment.objects.all()))
+            a.unit = rng.choice(units)
+            a.save()
+        check(w, f"{step} {op}")
+
+
+def test_rebuild_signal_and_migration_fill_equal_the_incremental_rows(cells_world):
+    before = stored()
+    Form10Person.objects.all().delete()
+    enrolments_rebuilt.send(sender=None)
+    assert stored() == before
+
+
+def test_a_cold_form_reads_no_enrolment_for_the_city_or_a_unit(cells_world):
+    for persona in ("admin", "officer_a"):
+        with CaptureQueriesContext(connection) as queries:
+            build_form10(actor=cells_world.actor(persona), year=2024)
+        sql = " ".join(q["sql"] for q in queries.captured_queries)
+        assert "reports_form10person" in sql and "training_enrolment" not in sql, persona
+
+
+def test_one_enrolment_recomputes_only_its_learner_when_the_class_is_unchanged(cells_world):
+    tc = cells_world.ds.classes[0]
+    person = next(p for p in cells_world.ds.people if not Enrolment.objects.filter(training_class=tc, person=p).exists())
+    with CaptureQueriesContext(connection) as queries:
+        enrol(tc, person, "ENROLLED")
+    # The learners read to recompute: the one named, not the class's other learners.
+    reads = [q["sql"] for q in queries.captured_queries if "LEFT JOIN org_position pos ON pos.id = pe.position_id" in q["sql"]]
+    assert len(reads) == 1
+    assert set(re.findall(r" IN \(([^)]*)\)", reads[0])) == {str(person.pk)}
+    assert build_form10(actor=SYSTEM, year=tc.start_date.year).as_json() == build_form10_raw(
+        actor=SYSTEM, year=tc.start_date.year).as_json()
