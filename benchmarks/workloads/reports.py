@@ -15,7 +15,10 @@ the latency of each request, over every pair, is reported in counters as `per_re
 with the slowest request named). Form 10-BTCTW of the last full year is timed in `counters`
 (`form10_ms_*`), cold: each build follows a committed change of one enrolment of that year
 (withdrawn, then restored), which empties the page's reuse of the form, as a leader meets it after
-any write. DuckDB has no counterpart of it.
+any write. DuckDB has no counterpart of it. So are the dashboards and the year's summary (with
+compliance) right after a committed change (`dashboard_after_change_ms_*`,
+`summary_after_change_ms_*`), and the first use of a day whose compliance is not kept yet
+(`compliance_new_day_ms`).
 """
 
 from __future__ import annotations
@@ -194,6 +197,7 @@ def counters(ctx: Any) -> dict[str, Any]:
     lat = sorted(seconds for _, seconds in samples)
     slowest = max(samples, key=lambda sample: sample[1], default=("", 0.0))
     form10 = _cold_form10(ctx, ctx.state["summary_period"][0].year)
+    after = _after_change(ctx)
     return {
         "requests": len(lat),
         "per_request_ms_median": _ms(lat[len(lat) // 2]) if lat else None,
@@ -203,6 +207,62 @@ def counters(ctx: Any) -> dict[str, Any]:
         "slowest_request": f"{slowest[0]} ({_ms(slowest[1])} ms)",
         "form10_ms_median": _ms(sorted(form10)[len(form10) // 2]), "form10_ms_max": _ms(max(form10)),
         "cube_rows": ctx.state.get("cube_rows"), "units": ctx.state.get("units_n"),
+        **after,
+    }
+
+
+def _after_change(ctx: Any) -> dict[str, Any]:
+    """What a leader meets after any write: each dashboard request, and the year's summary with
+    its compliance, right after a committed change of one person's credential (added, then
+    removed again: the change moves the person's kept compliance and empties the dashboard's
+    cached people figures). Also the first use of a day whose compliance is not kept yet (a
+    full evaluation of the workforce, once per day asked for). The data is left as found."""
+    from django.db import transaction
+
+    from cadretrain.people.models import Credential, Person
+    from cadretrain.reports import selectors
+    from cadretrain.standards.compliance import compliance_rollup
+
+    person = Person.objects.filter(left_on__isnull=True).order_by("pk").values_list("pk", flat=True).first()
+    made: list[Any] = []
+
+    def change() -> None:
+        with transaction.atomic():
+            if made:
+                made.pop().delete()
+            else:
+                made.append(Credential.objects.create(person_id=person, dimension="IT", level="CO_BAN",
+                                                      issued_on=dt.date(2001, 2, 3)))
+
+    dashboards: list[float] = []
+    summaries: list[float] = []
+    try:
+        for req in _requests(ctx):
+            change()
+            started = time.perf_counter()
+            scope = selectors.report_scope(actor=ctx.actor, unit_code=req["code"])
+            selectors.dashboard(actor=ctx.actor, scope=scope, year_from=req["years"][0], year_to=req["years"][1],
+                                series=req["series"])
+            dashboards.append(time.perf_counter() - started)
+        date_from, date_to = ctx.state["summary_period"]
+        for _ in range(3):
+            change()
+            started = time.perf_counter()
+            selectors.training_summary_cached(actor=ctx.actor, date_from=date_from, date_to=date_to)
+            summaries.append(time.perf_counter() - started)
+    finally:
+        if made:
+            change()
+    new_day = dt.date(ctx.as_of.year - 1, 6, 30)
+    started = time.perf_counter()
+    compliance_rollup(actor=ctx.actor, as_of=new_day)
+    first_day = time.perf_counter() - started
+    dashboards.sort()
+    return {
+        "dashboard_after_change_ms_median": _ms(dashboards[len(dashboards) // 2]),
+        "dashboard_after_change_ms_max": _ms(dashboards[-1]),
+        "summary_after_change_ms_median": _ms(sorted(summaries)[1]), "summary_after_change_ms_max": _ms(max(summaries)),
+        "compliance_new_day_ms": _ms(first_day),
     }
 
 
