@@ -4,9 +4,12 @@ every kind of change the cells depend on, and the stored rows always equal a fre
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import random
 import re
+import zipfile
 
 import pytest
 from django.db import connection
@@ -193,6 +196,47 @@ def test_changes_written_by_an_import_are_picked_up_from_its_audit_event(cells_w
     run = JobRun.objects.create(kind="import", status=JobRun.Status.DONE)
     audit_record(actor=SYSTEM, obj=run, action="import", changes={"updated": {"people": 5}})
     check(w, "after the import")
+
+
+def _csv(rows: list[list[object]]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue()
+
+
+def test_imports_of_people_units_positions_and_programmes_keep_the_form_exact(cells_world, tmp_path):
+    """The importer's UPDATEs of a unit's kind, a position's kind, a programme's name and a
+    person's tier (no transfer) reach the rows through its audit event."""
+    from cadretrain.interchange.services import workbook_import
+
+    w = cells_world
+    check(w, "start")
+    # A learner's tier alone (same unit and position: not a transfer, nobody named).
+    learner = Person.objects.select_related("unit", "position").filter(
+        pk__in=Form10Person.objects.values("person_id"), position__isnull=False).exclude(
+        management_tier="BCT_BBT").order_by("pk").first()
+    path = tmp_path / "people.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("people.csv", _csv([
+            ["code", "full_name", "birth_date", "gender", "category", "unit_code", "position_code", "management_tier"],
+            [learner.code, learner.full_name, learner.birth_date.isoformat(), learner.gender, learner.category,
+             learner.unit.code, learner.position.code, "BCT_BBT"]]))
+    report = workbook_import(actor=SYSTEM, path=path)
+    assert report.ok and report.updated.get("people") == 1, report
+    assert Person.objects.get(pk=learner.pk).unit_id == learner.unit_id
+    check(w, "after the people import")
+    path = tmp_path / "reference.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("units.csv", _csv([["code", "name", "parent_code", "kind"],
+                                            [w.ward_b.code, w.ward_b.name, w.city.code, "OTHER"]]))
+        archive.writestr("positions.csv", _csv([["code", "name", "kind"], ["PGD", "Phó Giám đốc", "SPECIALIST"]]))
+        archive.writestr("programmes.csv", _csv([
+            ["code", "name", "kind", "periods"],
+            ["QPAN", "Bồi dưỡng kiến thức quốc phòng và an ninh đối tượng 1", "DEFENCE_SECURITY", 80]]))
+    report = workbook_import(actor=SYSTEM, path=path)
+    assert report.ok, report.errors[:3]
+    assert all(report.updated.get(sheet) == 1 for sheet in ("units", "positions", "programmes")), report
+    check(w, "after the units, positions and programmes import")
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
