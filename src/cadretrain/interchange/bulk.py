@@ -78,6 +78,11 @@ class Table:
             rows = (tuple(r) + extra for r in rows)
         return bulk_insert(self.table, self.columns + self.extra_columns, rows)
 
+    def insert_complete(self, rows: Iterable[Sequence[Any]]) -> int:
+        """Like `insert`, for rows that end with `extra_values` already (a hot loop appends them
+        as it builds each row rather than having every row copied once more here)."""
+        return bulk_insert(self.table, self.columns + self.extra_columns, rows)
+
     def update(self, fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
         """`rows`: (value per field..., id). One executemany per call."""
         if not rows:

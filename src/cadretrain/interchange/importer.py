@@ -1062,6 +1062,12 @@ class Importer:
         # (status, score, completed_on) cells → their values, for the fast path below.
         parts: dict[tuple[str, str, str], tuple[str, Decimal | None, dt.date | None] | None] = {}
         note = self.enrolment_changes.add
+        # A created enrolment's change, appended inline (the common case of a large load).
+        change_pairs, change_codes = self.enrolment_changes.pairs.append, self.enrolment_changes.codes.append
+        created_code = {status: EnrolmentChanges.code(None, status) for status in statuses}
+        # Inserted rows carry the columns the importer does not know (their defaults) already.
+        extra = tuple(table.extra_values)
+        city_wide = self.actor.is_city_wide
         for chunk in _chunks(records, CHUNK):
             self._resolve_people(rec["person_code"] for _, rec in chunk if isinstance(rec["person_code"], str))
             valid = []
@@ -1088,7 +1094,8 @@ class Importer:
                     person_code = person_code.strip()
                     person = people.get(person_code) if len(person_code) <= code_limit else None
                     certificate = certificate.strip()
-                    if part is not None and klass is not None and person is not None and covers(person.path) \
+                    if part is not None and klass is not None and person is not None \
+                            and (city_wide or covers(person.path)) \
                             and len(certificate) <= certificate_limit:
                         pair = (klass.id << 32) | person.id
                         if pair not in seen:
@@ -1157,7 +1164,10 @@ class Importer:
                     existing[(cid << 32) | pid] = (pk, rest)
             new_count = sum(1 for x in valid if x[3] not in existing and x[3] not in unwritten) \
                 if existing or unwritten else len(valid)
-            ids = iter(table.pool.take(new_count))
+            new_ids = table.pool.take(new_count)
+            if new_ids:
+                _room(row_of_id, new_ids[-1])  # for every id of the chunk: assigned inline below
+            ids = iter(new_ids)
             inserts, updates, completions = [], [], []
             created = unchanged = updated = 0
             changed_people, changed_classes = self.changed_people, self.changed_classes
@@ -1180,9 +1190,11 @@ class Importer:
                 klass.seats += delta
                 if old is None:
                     pk = next(ids)
-                    inserts.append((pk, klass.id, pid, *new))
-                    _mark(row_of_id, pk, row)
+                    inserts.append((pk, klass.id, pid, *new, *extra))
+                    row_of_id[pk] = row
                     created += 1
+                    change_pairs(pair)
+                    change_codes(created_code[new[0]])
                 elif all(_same(a, b) for a, b in zip(old[1], new, strict=True)):
                     _mark(row_of_id, old[0], row)
                     unchanged += 1
@@ -1192,10 +1204,10 @@ class Importer:
                     _mark(row_of_id, pk, row)
                     updates.append((*new, pk))
                     updated += 1
+                    note(pair, old_status, new[0])
                 affected_classes.add(klass.id)
                 # _note_enrolment_change, inline (once per changed enrolment).
                 self.changed_enrolments += 1
-                note(pair, old_status, new[0])
                 changed_people.add(pid)
                 changed_classes.add(klass.id)
                 if new[0] == EnrolmentStatus.COMPLETED and old_status != EnrolmentStatus.COMPLETED \
@@ -1204,7 +1216,7 @@ class Importer:
             self.report.count("enrolments", "created", created)
             self.report.count("enrolments", "updated", updated)
             self.report.count("enrolments", "unchanged", unchanged)
-            table.insert(inserts)
+            table.insert_complete(inserts)
             table.update(fields, updates)
             if completions:
                 self._grant(completions)
@@ -1417,7 +1429,12 @@ class EnrolmentChanges:
 
     def add(self, pair: int, old: str | None, new: str | None) -> None:
         self.pairs.append(pair)
-        self.codes.append(_CODE_OF[old] << 4 | _CODE_OF[new])
+        self.codes.append(self.code(old, new))
+
+    @staticmethod
+    def code(old: str | None, new: str | None) -> int:
+        """The byte `add` stores for a change from `old` to `new`."""
+        return _CODE_OF[old] << 4 | _CODE_OF[new]
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -1430,9 +1447,14 @@ class EnrolmentChanges:
 
 def _mark(rows: array, index: int, row: int) -> None:
     """rows[index] = row, growing the array (in steps, zero-filled) as needed."""
+    _room(rows, index)
+    rows[index] = row
+
+
+def _room(rows: array, index: int) -> None:
+    """Grow the array (in steps, zero-filled) so that rows[index] exists."""
     if index >= len(rows):
         rows.frombytes(bytes(rows.itemsize * (index + 1 - len(rows) + 65_536)))
-    rows[index] = row
 
 
 def _covers_all(path: str) -> bool:
