@@ -1153,15 +1153,20 @@ class Importer:
                               vals["person_code"]))
             if not valid:
                 continue
-            # By person only (their enrolments are few), the classes filtered here: with both IN
-            # lists PostgreSQL probed the class index, which for the classes of a large load holds
-            # every enrolment written so far (each chunk re-read them: quadratic in the load).
+            # By person only, the classes filtered here: with both IN lists PostgreSQL probed the
+            # class index, which for the classes of a large load holds every enrolment written so
+            # far (each chunk re-read them: quadratic in the load).
+            # Only the (id, class, person) of their enrolments cross to Python, in plain SQL; the
+            # values of the chunk's own pairs are then read by id through the ORM. A chunk can name
+            # thousands of people whose other enrolments are written already (a workbook whose
+            # enrolments come class by class, as the export writes them): converting all of those
+            # through the ORM was most of an export's re-import into an empty database.
             existing: dict[int, tuple[int, list[Any]]] = {}
-            chunk_classes = {x[1].id for x in valid}
-            for pk, cid, pid, *rest in Enrolment.objects.filter(
-                    person_id__in={x[2] for x in valid}).values_list("id", "training_class_id", "person_id", *fields):
-                if cid in chunk_classes:
-                    existing[(cid << 32) | pid] = (pk, rest)
+            found = _existing_pairs({x[2] for x in valid}, {x[3] for x in valid})
+            if found:
+                pair_of = {pk: pair for pair, pk in found.items()}
+                for pk, *rest in Enrolment.objects.filter(pk__in=list(pair_of)).values_list("id", *fields):
+                    existing[pair_of[pk]] = (pk, rest)
             new_count = sum(1 for x in valid if x[3] not in existing and x[3] not in unwritten) \
                 if existing or unwritten else len(valid)
             new_ids = table.pool.take(new_count)
@@ -1455,6 +1460,25 @@ def _room(rows: array, index: int) -> None:
     """Grow the array (in steps, zero-filled) so that rows[index] exists."""
     if index >= len(rows):
         rows.frombytes(bytes(rows.itemsize * (index + 1 - len(rows) + 65_536)))
+
+
+def _existing_pairs(people: set[int], pairs: set[int]) -> dict[int, int]:
+    """pair (class << 32 | person) → id of the enrolments among `pairs` that exist, looked up by
+    person only (`_import_enrolments` says why not by class as well)."""
+    found: dict[int, int] = {}
+    ids = sorted(people)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT id, training_class_id, person_id FROM {Enrolment._meta.db_table} "  # noqa: S608
+                           "WHERE person_id = ANY(%s)", [ids])
+        else:
+            cursor.execute(f"SELECT id, training_class_id, person_id FROM {Enrolment._meta.db_table} "  # noqa: S608
+                           f"WHERE person_id IN ({', '.join(['%s'] * len(ids))})", ids)
+        for pk, cid, pid in cursor.fetchall():
+            pair = (cid << 32) | pid
+            if pair in pairs:
+                found[pair] = pk
+    return found
 
 
 def _covers_all(path: str) -> bool:
