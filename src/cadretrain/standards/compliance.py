@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
-from contextlib import AbstractContextManager, nullcontext
 
 from django.db import connection, transaction
 from django.db.models import Count
@@ -39,7 +38,6 @@ from django.utils import timezone
 
 from cadretrain.core.bulk import bulk_insert
 from cadretrain.domain.access import Actor, Role
-from cadretrain.domain.errors import NotFound
 from cadretrain.domain.levels import DerivedDimension, Dimension
 from cadretrain.standards.evaluation import (
     WorkforceResult,
@@ -47,6 +45,7 @@ from cadretrain.standards.evaluation import (
     applicability_q,
     evaluate_workforce,
     rules_in_force,
+    scoped_units,
     unmet_by_person,
 )
 from cadretrain.standards.models import ComplianceDay, PersonCompliance
@@ -77,12 +76,6 @@ def gaps_bits(missing: Iterable[tuple[str, str, str, str, str | None]]) -> int:
 
 def dimensions_of(bits: int) -> list[str]:
     return [dim for dim, bit in DIMENSION_BITS.items() if bits & bit]
-
-
-def _transaction() -> AbstractContextManager[object]:
-    """The caller's transaction when there is one (no savepoint on a writer's path), else a new one
-    (the table lock lasts until the end of a transaction)."""
-    return nullcontext() if connection.in_atomic_block else transaction.atomic()
 
 
 def _lock(mode: str) -> None:
@@ -140,7 +133,8 @@ def refresh_people(person_ids: Iterable[int]) -> None:
     ids = sorted({int(i) for i in person_ids if i is not None})
     if not ids:
         return
-    with _transaction():
+    # In the caller's transaction (no savepoint on a writer's path); the lock lasts until its end.
+    with transaction.atomic(savepoint=False):
         _lock("ROW EXCLUSIVE")
         days = list(ComplianceDay.objects.values_list("day", flat=True))
         if not days:
@@ -154,7 +148,8 @@ def refresh_people(person_ids: Iterable[int]) -> None:
 
 def forget_days() -> None:
     """Drop every kept day: the rules or the facts changed beyond what a refresh by person covers."""
-    with _transaction():
+    # In the caller's transaction (no savepoint on a writer's path); the lock lasts until its end.
+    with transaction.atomic(savepoint=False):
         _lock("ROW EXCLUSIVE")
         if ComplianceDay.objects.exists():
             PersonCompliance.objects.all().delete()
@@ -169,18 +164,10 @@ def compliance_rollup(*, actor: Actor, as_of: dt.date, unit_code: str | None = N
     standards on `as_of`, per unit and subtree: `evaluate_workforce`'s figures without the gap
     items, read from the kept day. Raises NotFound for an invisible unit. Roles whose people are
     not a unit subtree (institution staff, learners) are evaluated from the raw rows."""
-    from cadretrain.org.models import OrgUnit
-
     if not (actor.is_city_wide or (actor.role in (Role.UNIT_OFFICER, Role.VIEWER) and actor.unit_path)):
         return evaluate_workforce(actor=actor, as_of=as_of, unit_code=unit_code)
-    units = list(OrgUnit.objects.visible_to(actor).values_list("pk", "code", "name", "path", "depth", "parent_id"))
-    root_path = None if actor.is_city_wide else actor.unit_path
-    if unit_code:
-        root = next((u for u in units if u[1] == unit_code), None)
-        if root is None:
-            raise NotFound("orgunit_not_found")
-        root_path = root[3]
-        units = [u for u in units if u[3].startswith(root_path)]
+    units, root_path = scoped_units(actor, unit_code)
+    root_path = root_path or (None if actor.is_city_wide else actor.unit_path)
     ensure_day(as_of)
     rows = PersonCompliance.objects.filter(day=as_of)
     if root_path:

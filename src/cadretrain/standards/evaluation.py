@@ -243,25 +243,28 @@ def unmet_by_person(
         yield pid, code, unit_id, (rules_domain.unmet_compiled(profiles.get(pid, empty), mine) if mine else [])
 
 
+def scoped_units(actor: Actor, unit_code: str | None) -> tuple[list[tuple], str | None]:
+    """The units the actor may see as (pk, code, name, path, depth, parent id) rows, narrowed to
+    `unit_code`'s subtree when given (whose path is returned too). NotFound for an invisible unit."""
+    from cadretrain.org.models import OrgUnit
+
+    units = list(OrgUnit.objects.visible_to(actor).values_list("pk", "code", "name", "path", "depth", "parent_id"))
+    if not unit_code:
+        return units, None
+    root = next((u for u in units if u[1] == unit_code), None)
+    if root is None:
+        raise NotFound("orgunit_not_found")
+    return [u for u in units if u[3].startswith(root[3])], root[3]
+
+
 def evaluate_workforce(*, actor: Actor, as_of: dt.date, unit_code: str | None = None) -> WorkforceResult:
     """Gaps of everyone employed on `as_of` whom the actor may see (within `unit_code`'s subtree
     when given), with per-unit and subtree roll-ups. Raises NotFound for an invisible unit.
     Queries: standards, units, people, and up to four fact queries — constant in people."""
-    from cadretrain.org.models import OrgUnit
     from cadretrain.people.models import Person
 
     rules = rules_in_force(as_of)
-    units = list(
-        OrgUnit.objects.visible_to(actor).values_list("pk", "code", "name", "path", "depth", "parent_id")
-    )
-    root_path: str | None = None
-    if unit_code:
-        root = next((u for u in units if u[1] == unit_code), None)
-        if root is None:
-            raise NotFound("orgunit_not_found")
-        root_path = root[3]
-        units = [u for u in units if u[3].startswith(root_path)]
-
+    units, root_path = scoped_units(actor, unit_code)
     people_qs = Person.objects.visible_to(actor).employed_on(as_of)
     if root_path:
         people_qs = people_qs.filter(unit__path__startswith=root_path)
