@@ -218,6 +218,24 @@ def _change_batch(rng: random.Random, classes: list, people: list) -> list[tuple
     return list(changes.values())
 
 
+def import_batch(rng: random.Random, ds, units: list, code: str, *, month: int, abroad: str,  # type: ignore[no-untyped-def]
+                 status: str, learners: int) -> list[tuple]:
+    """The changes of one import: a new class (in Viet Nam or `abroad`) whose first `learners`
+    people are enrolled with `status`, plus a random batch over the existing classes. Every
+    enrolment of the new class is among the changes (created now), as in an import."""
+    prog = rng.choice(list(ds.programmes.values()))
+    fresh = _bulk_class(code, prog, rng.choice(units), dt.date(rng.randint(2023, 2026), month, month),
+                        country=rng.choice(["VN", abroad]))
+    ds.classes.append(fresh)
+    changes = _change_batch(rng, ds.classes, ds.people)
+    extra = [(p.pk, fresh.pk, None, status) for p in ds.people[:learners]
+             if not any(c[:2] == (p.pk, fresh.pk) for c in changes)]
+    for pid, cid, _, new in extra:
+        Enrolment.objects.create(training_class_id=cid, person_id=pid, status=new,
+                                 completed_on=fresh.end_date if new == "COMPLETED" else None)
+    return changes + extra
+
+
 @pytest.mark.parametrize("seed", [21, 22, 23, 24])
 def test_a_batch_of_changes_named_with_their_statuses_moves_the_cube_by_difference(world, seed, monkeypatch):
     # An import names every enrolment it changed with its old and new status: the cube moves by
@@ -232,17 +250,7 @@ def test_a_batch_of_changes_named_with_their_statuses_moves_the_cube_by_differen
     real = summaries._refresh_units
     monkeypatch.setattr(summaries, "_refresh_units", lambda *a: (recomputed.append(a), real(*a)))
     for batch in range(6):
-        prog = rng.choice(list(ds.programmes.values()))
-        fresh = _bulk_class(f"B-{batch}", prog, rng.choice(units), dt.date(rng.randint(2023, 2026), 5, 5),
-                            country=rng.choice(["VN", "SG"]))
-        ds.classes.append(fresh)
-        changes = _change_batch(rng, ds.classes, ds.people)
-        # Every enrolment of the fresh class is among the changes (created now), as in an import.
-        extra = [(p.pk, fresh.pk, None, "ENROLLED") for p in ds.people[:3]
-                 if not any(c[:2] == (p.pk, fresh.pk) for c in changes)]
-        for pid, cid, _, status in extra:
-            Enrolment.objects.create(training_class_id=cid, person_id=pid, status=status)
-        changes += extra
+        changes = import_batch(rng, ds, units, f"B-{batch}", month=5, abroad="SG", status="ENROLLED", learners=3)
         enrolments_changed.send(sender=Enrolment, person_ids={c[0] for c in changes},
                                 class_ids={c[1] for c in changes}, changes=changes)
         assert_cube_matches_raw(), batch

@@ -4,7 +4,6 @@ their chunk)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 
 import pytest
@@ -14,7 +13,7 @@ from cadretrain.reports.summaries import rebuild_cube
 from cadretrain.training.models import Enrolment
 from cadretrain.training.signals import enrolments_changed
 from tests.reports.builders import cube_tables, random_dataset
-from tests.reports.test_cube import _bulk_class, _change_batch, assert_cube_matches_raw
+from tests.reports.test_cube import assert_cube_matches_raw, import_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -29,16 +28,7 @@ def test_a_batch_of_changes_spread_over_many_chunks_of_people_moves_the_cube_exa
     real = summaries._refresh_units
     monkeypatch.setattr(summaries, "_refresh_units", lambda *a: (recomputed.append(a), real(*a)))
     for batch in range(5):
-        prog = rng.choice(list(ds.programmes.values()))
-        fresh = _bulk_class(f"K-{batch}", prog, rng.choice(units), dt.date(rng.randint(2023, 2026), 3, 3),
-                            country=rng.choice(["VN", "LA"]))
-        ds.classes.append(fresh)
-        changes = _change_batch(rng, ds.classes, ds.people)
-        extra = [(p.pk, fresh.pk, None, "COMPLETED") for p in ds.people[:4]
-                 if not any(c[:2] == (p.pk, fresh.pk) for c in changes)]
-        for pid, cid, _, status in extra:
-            Enrolment.objects.create(training_class_id=cid, person_id=pid, status=status, completed_on=fresh.end_date)
-        changes += extra
+        changes = import_batch(rng, ds, units, f"K-{batch}", month=3, abroad="LA", status="COMPLETED", learners=4)
         assert len({c[0] for c in changes}) > chunk  # the people of the batch span several chunks
         enrolments_changed.send(sender=Enrolment, person_ids={c[0] for c in changes},
                                 class_ids={c[1] for c in changes}, changes=changes)
