@@ -247,9 +247,10 @@ def _on_audit(sender: object, instance: object, created: bool = False, **_: obje
     model, action = instance.model, instance.action  # type: ignore[attr-defined]
     if model in RULE_MODELS:
         forget_days()
-    elif model == "people.person":
-        # Person events also record credential moves made with update() (a revoked certificate's
-        # level rebased on another completion).
+    elif model == "people.person" and action.startswith("credential_"):
+        # A person's credential events also record moves made with update() (a revoked
+        # certificate's level rebased on another completion), which send no save signal; the
+        # person's own edits are refreshed by their post_save already.
         refresh_people([int(instance.object_pk)])  # type: ignore[attr-defined]
     elif action == "import":
         changes = instance.changes or {}  # type: ignore[attr-defined]
