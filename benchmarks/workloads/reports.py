@@ -3,7 +3,8 @@
 app    the product's dashboard aggregates (cadretrain.reports.selectors.dashboard: the summary cube,
        one query per request plus the cached people figures) for a set of filtered requests —
        city-wide over all years, the last five years per kind of training, and the subtrees of
-       the largest top-level units — plus the `report summary` rows of the last full year
+       the largest top-level units — plus the `report summary` rows of the last full year (the
+       cube), of the year so far and of the last four years to date (the learners' summary days)
        (kinds, abroad, tiers; the compliance part is workload `gaps`).
 limit  the same figures computed by DuckDB over the raw rows (classes, enrolments, distinct
        learners, completions per year and series; the summary per kind and level).
@@ -18,7 +19,8 @@ with the slowest request named). Form 10-BTCTW of the last full year is timed in
 any write. DuckDB has no counterpart of it. So are the dashboards and the year's summary (with
 compliance) right after a committed change (`dashboard_after_change_ms_*`,
 `summary_after_change_ms_*`), and the first use of a day whose compliance is not kept yet
-(`compliance_new_day_ms`).
+(`compliance_new_day_ms`); and the summary of the year so far after a change
+(`summary_ytd_after_change_ms_*`).
 """
 
 from __future__ import annotations
@@ -69,6 +71,9 @@ def setup(ctx: Any) -> None:
     ctx.state["units"] = [(c, p) for _, c, p in sorted(sizes, reverse=True)[:3]]
     last = ctx.as_of.year - 1
     ctx.state["summary_period"] = (dt.date(last, 1, 1), dt.date(last, 12, 31))
+    # Periods that are not calendar years: the summary page opens on the year so far.
+    ctx.state["other_periods"] = {"summary_ytd": (dt.date(last + 1, 1, 1), ctx.as_of),
+                                  "summary_4y": (dt.date(last - 2, 1, 1), ctx.as_of)}
     # Warm the cached people figures (compliance: workload `gaps`) for every scope requested.
     for req in _requests(ctx):
         scope = selectors.report_scope(actor=ctx.actor, unit_code=req["code"])
@@ -101,6 +106,10 @@ def app(ctx: Any) -> dict[str, Any]:
     started = time.perf_counter()
     out["summary"] = _summary_without_compliance(ctx.actor, date_from, date_to)
     samples.append(("report summary", time.perf_counter() - started))
+    for key, (date_from, date_to) in ctx.state["other_periods"].items():
+        started = time.perf_counter()
+        out[key] = _summary_without_compliance(ctx.actor, date_from, date_to)
+        samples.append((f"report summary {date_from}–{date_to}", time.perf_counter() - started))
     return out
 
 
@@ -156,8 +165,14 @@ def limit(ctx: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for i, req in enumerate(_requests(ctx)):
         out[f"dash{i}"] = _duck_dashboard(ctx.duck, req)
-    date_from, date_to = ctx.state["summary_period"]
-    rows = ctx.duck.execute(
+    out["summary"] = _duck_summary(ctx.duck, *ctx.state["summary_period"])
+    for key, (date_from, date_to) in ctx.state["other_periods"].items():
+        out[key] = _duck_summary(ctx.duck, date_from, date_to)
+    return out
+
+
+def _duck_summary(duck: Any, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
+    rows = duck.execute(
         """WITH cls AS (SELECT c.id, p.kind, p.grants_level AS lvl, c.country FROM training_trainingclass c
                         JOIN catalogue_programme p ON p.id = c.programme_id
                         WHERE c.start_date BETWEEN $a AND $b),
@@ -170,15 +185,14 @@ def limit(ctx: Any) -> dict[str, Any]:
                   coalesce(e.learners, 0), coalesce(e.completed, 0)
            FROM k FULL JOIN e ON e.kind = k.kind AND e.lvl = k.lvl""",
         {"a": date_from, "b": date_to}).fetchall()
-    abroad = ctx.duck.execute(
+    abroad = duck.execute(
         """SELECT (SELECT count(*) FROM training_trainingclass WHERE start_date BETWEEN $a AND $b AND country <> 'VN'),
                   (SELECT count(DISTINCT e.person_id) FROM training_enrolment e
                    JOIN training_trainingclass c ON c.id = e.training_class_id
                    WHERE c.start_date BETWEEN $a AND $b AND c.country <> 'VN' AND e.status <> 'WITHDRAWN')""",
         {"a": date_from, "b": date_to}).fetchone()
-    out["summary"] = {"rows": {(kind, lvl or None): (int(a), int(b), int(c), int(d)) for kind, lvl, a, b, c, d in rows},
-                      "abroad": (int(abroad[0]), int(abroad[1]))}
-    return out
+    return {"rows": {(kind, lvl or None): (int(a), int(b), int(c), int(d)) for kind, lvl, a, b, c, d in rows},
+            "abroad": (int(abroad[0]), int(abroad[1]))}
 
 
 def check(app_result: dict[str, Any], limit_result: dict[str, Any]) -> None:
@@ -212,8 +226,8 @@ def counters(ctx: Any) -> dict[str, Any]:
 
 
 def _after_change(ctx: Any) -> dict[str, Any]:
-    """What a leader meets after any write: each dashboard request, and the year's summary with
-    its compliance, right after a committed change of one person's credential (added, then
+    """What a leader meets after any write: each dashboard request, and the summaries of the last
+    year and of the year so far with their compliance, right after a committed change of one person's credential (added, then
     removed again: the change moves the person's kept compliance and empties the dashboard's
     cached people figures). Also the first use of a day whose compliance is not kept yet (a
     full evaluation of the workforce, once per day asked for). The data is left as found."""
@@ -236,6 +250,7 @@ def _after_change(ctx: Any) -> dict[str, Any]:
 
     dashboards: list[float] = []
     summaries: list[float] = []
+    year_so_far: list[float] = []
     try:
         for req in _requests(ctx):
             change()
@@ -251,6 +266,13 @@ def _after_change(ctx: Any) -> dict[str, Any]:
             started = time.perf_counter()
             selectors.training_summary_cached(actor=ctx.actor, date_from=date_from, date_to=date_to)
             summaries.append(time.perf_counter() - started)
+        date_from, date_to = ctx.state["other_periods"]["summary_ytd"]
+        compliance_rollup(actor=ctx.actor, as_of=date_to)
+        for _ in range(3):
+            change()
+            started = time.perf_counter()
+            selectors.training_summary_cached(actor=ctx.actor, date_from=date_from, date_to=date_to)
+            year_so_far.append(time.perf_counter() - started)
     finally:
         if made:
             change()
@@ -263,6 +285,8 @@ def _after_change(ctx: Any) -> dict[str, Any]:
         "dashboard_after_change_ms_median": _ms(dashboards[len(dashboards) // 2]),
         "dashboard_after_change_ms_max": _ms(dashboards[-1]),
         "summary_after_change_ms_median": _ms(sorted(summaries)[1]), "summary_after_change_ms_max": _ms(max(summaries)),
+        "summary_ytd_after_change_ms_median": _ms(sorted(year_so_far)[1]),
+        "summary_ytd_after_change_ms_max": _ms(max(year_so_far)),
         "compliance_new_day_ms": _ms(first_day),
     }
 

@@ -1,6 +1,8 @@
 """Form 10-BTCTW read from Form10Person (each learner's cells per year) equals the form computed
 from the raw rows — city-wide, for unit officers and viewers, three- and two-tier years — after
-every kind of change the cells depend on, and the stored rows always equal a fresh rebuild."""
+every kind of change the cells depend on, and the stored rows always equal a fresh rebuild. The
+learners' summary days (LearnerDay), refreshed with the cells, are checked at every step too:
+`report summary` over periods that are not calendar years equals the raw rows' figures."""
 
 from __future__ import annotations
 
@@ -23,9 +25,11 @@ from cadretrain.org.models import Position
 from cadretrain.org.services import unit_create, unit_move
 from cadretrain.people.models import Assignment, Person
 from cadretrain.people.services import person_create, person_transfer, person_update
+from cadretrain.reports import learner_days
 from cadretrain.reports.form10 import build_form10, build_form10_raw
 from cadretrain.reports.form10_cells import rebuild
-from cadretrain.reports.models import Form10Class, Form10Person
+from cadretrain.reports.models import Form10Class, Form10Person, LearnerDay
+from cadretrain.reports.selectors import _summary_rows_from_raw, _tier_figures, summary_figures
 from cadretrain.training.models import Enrolment, TrainingClass
 from cadretrain.training.services import class_update, enrolment_withdraw
 from cadretrain.training.signals import enrolments_changed, enrolments_rebuilt
@@ -86,20 +90,42 @@ def stored() -> dict:
     return {(r.person_id, r.year): (r.tier, r.cells) for r in Form10Person.objects.all()}
 
 
+# Periods that are not calendar years (read from the learners' summary days): several years, a
+# span that cuts through people's series of days, the year so far.
+SUMMARY_PERIODS = ((dt.date(2023, 1, 1), dt.date(2026, 12, 31)), (dt.date(2024, 3, 15), dt.date(2025, 8, 20)),
+                   (dt.date(2026, 1, 1), dt.date(2026, 11, 29)))
+
+
+def raw_summary(actor, date_from: dt.date, date_to: dt.date) -> dict:
+    rows, abroad = _summary_rows_from_raw(actor, date_from, date_to)
+    return {"from": date_from.isoformat(), "to": date_to.isoformat(), "rows": [rows[k] for k in sorted(rows)],
+            "abroad": abroad, "tiers": _tier_figures(actor, date_from, date_to)}
+
+
+def days() -> set:
+    return set(LearnerDay.objects.values_list("person_id", "day", "series", "previous", "enrolments", "completed"))
+
+
 def check(world, note: str = "") -> None:
-    """Every persona's form of every year equals the raw computation, and the stored rows equal a
-    rebuild from scratch."""
+    """Every persona's form of every year and summary of every period equals the raw
+    computation, and the stored rows equal a rebuild from scratch."""
     for persona in PERSONAS:
         actor = world.actor(persona)
         for year in YEARS:
             got = build_form10(actor=actor, year=year).as_json()
             want = build_form10_raw(actor=actor, year=year).as_json()
             assert got == want, (note, persona, year)
+        for date_from, date_to in SUMMARY_PERIODS:
+            got = summary_figures(actor=actor, date_from=date_from, date_to=date_to)
+            assert got == raw_summary(actor, date_from, date_to), (note, persona, date_from)
     before = stored()
     filings = set(Form10Class.objects.values_list("training_class_id", "filed"))
+    kept_days = days()
     rebuild()
+    learner_days.rebuild()
     assert stored() == before, note
     assert set(Form10Class.objects.values_list("training_class_id", "filed")) == filings, note
+    assert days() == kept_days, note
 
 
 def test_the_dataset_fills_rows_in_every_column_and_the_form_equals_the_raw_computation(cells_world):
@@ -292,10 +318,13 @@ def test_the_form_equals_the_raw_computation_after_a_random_sequence_of_changes(
 
 
 def test_rebuild_signal_and_migration_fill_equal_the_incremental_rows(cells_world):
-    before = stored()
+    before, kept_days = stored(), days()
+    assert kept_days
     Form10Person.objects.all().delete()
+    LearnerDay.objects.all().delete()
     enrolments_rebuilt.send(sender=None)
     assert stored() == before
+    assert days() == kept_days
 
 
 def test_a_cold_form_reads_no_enrolment_for_the_city_or_a_unit(cells_world):

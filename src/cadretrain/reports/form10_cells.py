@@ -29,7 +29,8 @@ What a learner's cells depend on, and what brings them up to date (in the writer
   rebuild, when more than REBUILD_ABOVE are). After an import the stored tiers are compared with
   the people's too (the importer updates tiers without naming the people).
 Recomputing is per person, every year at once: (person, year) rows are deleted and written again
-only for people whose cells changed."""
+only for people whose cells changed. The learners' summary days (reports.learner_days) depend on
+a subset of the same facts and are refreshed with them, for the same people."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from cadretrain.domain.text import fold
+from cadretrain.reports import learner_days
 from cadretrain.reports.form10 import (
     _OBJECT,
     COMMUNE,
@@ -234,6 +236,9 @@ def _refresh(cursor, person_ids: Sequence[int], look: _Lookups) -> None:  # type
             # the person the same way; SQLite serialises writers already.
             cursor.execute(f"SELECT id FROM people_person WHERE id IN ({marks}) ORDER BY id FOR NO KEY UPDATE",
                            list(chunk))
+        # The learners' summary days depend on a subset of what their cells do: refreshed here,
+        # for the same people, whether or not their cells changed (a completion moves only days).
+        learner_days.refresh(cursor, chunk)
         new, old = _compute(look, f"{{col}} IN ({marks})", list(chunk), stored=True)
         if old == new:
             continue
@@ -328,6 +333,14 @@ def rebuild(conn=connection) -> None:  # type: ignore[no-untyped-def]
             cursor.execute("PRAGMA analysis_limit = 0", [])
 
 
+def rebuild_with_days() -> None:
+    """`rebuild` and the learners' summary days (reports.learner_days), which ride on this
+    module's change detection. (The migration that created the cells fills only them: the days
+    have a migration of their own.)"""
+    rebuild()
+    learner_days.rebuild()
+
+
 # --- the basis: unit levels, position kinds, programmes -----------------------------------------
 
 
@@ -397,7 +410,7 @@ def check_basis(*, tiers: bool = False) -> None:
                     cursor.execute(sql.format(m=_marks(chunk)), list(chunk))
                     people.update(r[0] for r in cursor.fetchall())
         if len(people) > REBUILD_ABOVE:
-            rebuild()
+            rebuild_with_days()
             return
         if people:
             _refresh(cursor, sorted(people), _Lookups(cursor))
@@ -447,7 +460,7 @@ def _on_enrolments_changed(sender: object, *, person_ids: Iterable[int] = (), cl
 
 def _on_enrolments_rebuilt(sender: object, **_: object) -> None:
     with transaction.atomic(savepoint=False):
-        rebuild()
+        rebuild_with_days()
 
 
 def _on_class_saved(sender: object, instance: Any, created: bool = False,

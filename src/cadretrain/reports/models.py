@@ -206,3 +206,31 @@ class Form10Class(models.Model):
 
     def __str__(self) -> str:
         return f"{self.training_class_id}: {self.filed}"
+
+
+class LearnerDay(models.Model):
+    """One learner's non-withdrawn enrolments in the classes that start on one day and count in
+    one series: a `report summary` row ("K:<kind>:<grants_level>"), ABROAD (classes outside Viet
+    Nam) or KU_DONE (completed knowledge updates), with `previous`, the last earlier day of the
+    same person and series. The learners of any period [a, b] are then the rows of the period
+    whose `previous` is before a (each person's first day in it): a count, not a DISTINCT over
+    the period's enrolments. Kept equal to the raw rows by reports.learner_days. No foreign-key
+    constraints (written in bulk by the rebuild)."""
+
+    pk = models.CompositePrimaryKey("person", "day", "series")
+    person = models.ForeignKey("people.Person", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                               related_name="+")
+    day = models.DateField()
+    series = models.CharField(max_length=80)
+    previous = models.DateField(null=True)
+    enrolments = models.PositiveIntegerField()
+    completed = models.PositiveIntegerField()
+
+    class Meta:
+        # Covers the city-wide read of a period, series by series (each a range of days): no
+        # sort for the GROUP BY, and a tier's read touches only its two series.
+        indexes = [models.Index(fields=["series", "day", "previous", "enrolments", "completed"],
+                                name="learnerday_period")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}/{self.day}/{self.series}"

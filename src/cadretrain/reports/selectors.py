@@ -26,6 +26,7 @@ from cadretrain.domain.access import Actor, Role
 from cadretrain.domain.errors import DomainError
 from cadretrain.org.models import OrgUnit
 from cadretrain.people.models import Person
+from cadretrain.reports import learner_days
 from cadretrain.reports.models import UnitClass
 from cadretrain.reports.summaries import SERIES_SQL, year_sql
 from cadretrain.training.models import Enrolment, TrainingClass
@@ -100,21 +101,25 @@ def training_summary_cached(*, actor: Actor, date_from: dt.date | None, date_to:
 
 
 def summary_figures(*, actor: Actor, date_from: dt.date | None, date_to: dt.date | None) -> dict[str, Any]:
-    """The training figures of the summary (everything but compliance). A calendar year for a
-    city-wide or unit-scoped actor is read from the summary cube (exact distinct learners per
-    row are kept there as "K:" series); any other period from the raw rows of the period."""
+    """The training figures of the summary (everything but compliance). For a city-wide actor
+    or a unit's officer or viewer, a calendar year is read from the summary cube (exact distinct
+    learners per row are kept there as "K:" series) and any other period from the learners'
+    summary days (reports.learner_days); for other actors from the raw rows of the period."""
     date_from, date_to = check_period(date_from, date_to)
     year_aligned = (date_from.year == date_to.year and (date_from.month, date_from.day) == (1, 1)
                     and (date_to.month, date_to.day) == (12, 31))
-    if year_aligned and (actor.is_city_wide or (actor.unit_path and actor.role in (Role.UNIT_OFFICER, Role.VIEWER))):
+    kept = actor.is_city_wide or bool(actor.unit_path and actor.role in (Role.UNIT_OFFICER, Role.VIEWER))
+    if kept and year_aligned:
         rows, abroad = _summary_rows_from_cube(actor, date_from.year)
+    elif kept:
+        rows, abroad = _summary_rows_from_days(actor, date_from, date_to)
     else:
         rows, abroad = _summary_rows_from_raw(actor, date_from, date_to)
     return {
         "from": date_from.isoformat(), "to": date_to.isoformat(),
         "rows": [rows[k] for k in sorted(rows)],
         "abroad": abroad,
-        "tiers": _tier_figures(actor, date_from, date_to),
+        "tiers": _tier_figures(actor, date_from, date_to, from_days=kept),
     }
 
 
@@ -192,13 +197,39 @@ def _summary_rows_from_cube(actor: Actor, year: int) -> tuple[dict, dict[str, in
     return rows, abroad
 
 
-def _tier_figures(actor: Actor, date_from: dt.date, date_to: dt.date) -> dict[str, dict[str, int]]:
+def _summary_rows_from_days(actor: Actor, date_from: dt.date, date_to: dt.date) -> tuple[dict, dict[str, int]]:
+    scope = report_scope(actor=actor)
+    figures = learner_days.series_figures(date_from=date_from, date_to=date_to, unit_path=scope.path)
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for series, (enrolments, completed, learners) in figures.items():
+        if series.startswith("K:"):
+            _k, kind, level = series.split(":", 2)
+            _row(rows, kind, level).update(enrolments=enrolments, completed=completed, learners=learners)
+    abroad = {"classes": 0, "learners": figures.get(learner_days.ABROAD, (0, 0, 0))[2]}
+    classes = scoped_classes(actor=actor, scope=scope, years=(date_from.year, date_to.year)).filter(
+        start_date__gte=date_from, start_date__lte=date_to)
+    for r in (classes.order_by().values("programme__kind", "programme__grants_level")
+              .annotate(n=Count("pk"), abroad=Count("pk", filter=~Q(country="VN")))):
+        _row(rows, r["programme__kind"], r["programme__grants_level"])["classes"] = r["n"]
+        abroad["classes"] += r["abroad"]
+    return rows, abroad
+
+
+def _tier_figures(actor: Actor, date_from: dt.date, date_to: dt.date, *,
+                  from_days: bool = False) -> dict[str, dict[str, int]]:
     """People per management tier employed at `to`, and those of them trained abroad / with a
-    completed knowledge update in the period; driven from the period's classes (start-date index)."""
+    completed knowledge update in the period: `from_days`, from the learners' summary days of
+    the actor's scope; otherwise from the period's enrolments (start-date index)."""
     tiers = {t.value: {"people": 0, "trained_abroad": 0, "knowledge_updated": 0} for t in ManagementTier}
     people = Person.objects.visible_to(actor).employed_on(date_to).exclude(management_tier="")
     for tier, n in people.order_by().values_list("management_tier").annotate(n=Count("pk")):
         tiers[tier]["people"] = n
+    if from_days:
+        learners = learner_days.tier_learners(date_from=date_from, date_to=date_to,
+                                              unit_path=report_scope(actor=actor).path, tiers=list(tiers))
+        for (tier, series), n in learners.items():
+            tiers[tier]["trained_abroad" if series == learner_days.ABROAD else "knowledge_updated"] = n
+        return tiers
     # Conditions on the joined person (not `person__in=<subquery>`), so that the planner drives
     # the join from the period's classes through the start-date index.
     period = Enrolment.objects.visible_to(actor).filter(

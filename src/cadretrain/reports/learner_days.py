@@ -1,0 +1,145 @@
+"""Keeping LearnerDay — each learner's enrolments per class start day and summary series, with
+the previous day of the same series — equal to the raw rows, so that `report summary` over any
+period (the year so far, a half year, several years) reads the period's rows instead of counting
+distinct learners over every enrolment of the period (0.2–1.1 s at L).
+
+Why a previous day: distinct learners do not add up over days, so no per-day total can give a
+period's learners. A person counts once in [a, b] when they have a row in it; exactly one of their
+rows there has its previous day before a (or none): their first. So the learners of a period are
+`COUNT(*)` of the rows in it with `previous < a`, and the enrolments and completions are sums.
+
+What the rows depend on: the person's enrolments (status), their classes' start date, programme
+and country, and the programme's kind and level. These are a subset of what Form10Person depends
+on, so the rows are refreshed by reports.form10_cells, for the same people and in the same
+transaction, wherever it recomputes a learner (enrolment and class changes, deleted classes,
+programme changes, imports) and rebuilt when it rebuilds. Recomputing is per person, every day
+at once (a person has a few dozen rows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import connection
+
+from cadretrain.reports.summaries import KEY_SQL
+
+ABROAD = "ABROAD"
+KNOWLEDGE_UPDATED = "KU_DONE"
+PEOPLE_CHUNK = 2000  # people per statement: longer IN lists can tip PostgreSQL into scanning every enrolment
+REBUILD_CHUNK = 5000  # person ids per range of the rebuild (ranges need no IN list)
+
+COLUMNS = "person_id, day, series, previous, enrolments, completed"
+_DONE = "SUM(CASE WHEN e.status = 'COMPLETED' THEN 1 ELSE 0 END)"
+
+
+def _rows_sql(where: str) -> str:
+    """SELECT of the rows of the people chosen by `where` (a condition on `e.person_id`),
+    in the table's column order."""
+    source = ("FROM training_enrolment e JOIN training_trainingclass c ON c.id = e.training_class_id "
+              f"JOIN catalogue_programme p ON p.id = c.programme_id WHERE e.status <> 'WITHDRAWN' AND {where}")
+    return f"""
+        SELECT person_id, day, series, LAG(day) OVER (PARTITION BY person_id, series ORDER BY day), n, done
+        FROM (
+            SELECT e.person_id AS person_id, c.start_date AS day, {KEY_SQL} AS series, COUNT(*) AS n, {_DONE} AS done
+            {source} GROUP BY e.person_id, c.start_date, p.kind, p.grants_level
+            UNION ALL
+            SELECT e.person_id, c.start_date, '{ABROAD}', COUNT(*), {_DONE}
+            {source} AND c.country <> 'VN' GROUP BY e.person_id, c.start_date
+            UNION ALL
+            SELECT e.person_id, c.start_date, '{KNOWLEDGE_UPDATED}', COUNT(*), COUNT(*)
+            {source} AND e.status = 'COMPLETED' AND p.kind = 'KNOWLEDGE_UPDATE' GROUP BY e.person_id, c.start_date
+        ) x"""
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def refresh(cursor, person_ids: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
+    """Recompute these people's rows. The caller holds their lock on PostgreSQL (form10_cells
+    locks the people it recomputes), so two refreshes of one person do not interleave."""
+    people = sorted(set(person_ids))
+    for i in range(0, len(people), PEOPLE_CHUNK):
+        chunk = people[i:i + PEOPLE_CHUNK]
+        marks = _marks(chunk)
+        cursor.execute(f"DELETE FROM reports_learnerday WHERE person_id IN ({marks})", chunk)
+        # Each of the three branches repeats the condition: three copies of the ids.
+        cursor.execute(f"INSERT INTO reports_learnerday ({COLUMNS}) {_rows_sql(f'e.person_id IN ({marks})')}",
+                       chunk * 3)
+
+
+def rebuild(conn=connection) -> None:  # type: ignore[no-untyped-def]
+    """Recompute every row from the raw rows, by ranges of person ids (bounded sorts)."""
+    with conn.cursor() as cursor:
+        cursor.execute("TRUNCATE reports_learnerday" if conn.vendor == "postgresql"
+                       else "DELETE FROM reports_learnerday", [])
+        cursor.execute("SELECT MIN(person_id), MAX(person_id) FROM training_enrolment", [])
+        low, high = cursor.fetchone()
+        if low is not None:
+            for start in range(low, high + 1, REBUILD_CHUNK):
+                cursor.execute(f"INSERT INTO reports_learnerday ({COLUMNS}) "
+                               + _rows_sql("e.person_id >= %s AND e.person_id < %s"),
+                               [start, start + REBUILD_CHUNK] * 3)
+        cursor.execute("ANALYZE reports_learnerday", [])
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _escaped(path: str) -> str:
+    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _every_series(cursor) -> list[str]:  # type: ignore[no-untyped-def]
+    """The series rows can have: named to the read, each is one range of the period index (a
+    condition on the day alone would scan the index whole; PostgreSQL has no skip scan)."""
+    cursor.execute("SELECT DISTINCT kind, grants_level FROM catalogue_programme", [])
+    return sorted(f"K:{kind}:{level or ''}" for kind, level in cursor.fetchall()) + [ABROAD, KNOWLEDGE_UPDATED]
+
+
+def series_figures(*, date_from: dt.date, date_to: dt.date,
+                   unit_path: str | None) -> dict[str, tuple[int, int, int]]:
+    """series -> (enrolments, completed, distinct learners) of the classes starting in the
+    period, city-wide or for the people whose current unit lies in a subtree."""
+    first = "SUM(CASE WHEN d.previous IS NULL OR d.previous < %s THEN 1 ELSE 0 END)"
+    with connection.cursor() as cursor:
+        if unit_path is None:
+            series = _every_series(cursor)
+            cursor.execute(f"SELECT d.series, SUM(d.enrolments), SUM(d.completed), {first} "
+                           f"FROM reports_learnerday d WHERE d.series IN ({_marks(series)}) "
+                           "AND d.day >= %s AND d.day <= %s GROUP BY d.series",
+                           [date_from, *series, date_from, date_to])
+        else:
+            # From the subtree's people to their rows (the key starts with the person and the
+            # day), not from every row of the period to its person (SQLite keeps a CROSS JOIN's order).
+            cursor.execute(
+                f"SELECT d.series, SUM(d.enrolments), SUM(d.completed), {first} "
+                "FROM people_person pe CROSS JOIN reports_learnerday d "
+                "WHERE d.person_id = pe.id AND d.day >= %s AND d.day <= %s AND pe.unit_id IN "
+                "(SELECT u.id FROM org_orgunit u WHERE u.path LIKE %s ESCAPE '\\') GROUP BY d.series",
+                [date_from, date_from, date_to, _escaped(unit_path)])
+        return {series: (int(n or 0), int(done or 0), int(learners or 0))
+                for series, n, done, learners in cursor.fetchall()}
+
+
+def tier_learners(*, date_from: dt.date, date_to: dt.date, unit_path: str | None,
+                  tiers: Sequence[str]) -> dict[tuple[str, str], int]:
+    """(management tier, ABROAD or KU_DONE) -> people employed on `date_to` in that tier with
+    such a class starting in the period (trained abroad; completed a knowledge update)."""
+    params: list[object] = [*tiers, date_to, date_to]
+    scope = ""
+    if unit_path is not None:
+        scope = "AND pe.unit_id IN (SELECT u.id FROM org_orgunit u WHERE u.path LIKE %s ESCAPE '\\') "
+        params.append(_escaped(unit_path))
+    params += [date_from, date_to, ABROAD, KNOWLEDGE_UPDATED, date_from]
+    with connection.cursor() as cursor:
+        # From the few people with a tier (2% of the city) to their rows, not from every
+        # knowledge update of the period to its person (SQLite keeps a CROSS JOIN's order).
+        cursor.execute(
+            "SELECT pe.management_tier, d.series, COUNT(*) FROM people_person pe CROSS JOIN reports_learnerday d "
+            f"WHERE pe.management_tier IN ({_marks(tiers)}) "
+            "AND (pe.joined_on IS NULL OR pe.joined_on <= %s) AND (pe.left_on IS NULL OR pe.left_on > %s) "
+            f"{scope}AND d.person_id = pe.id AND d.day >= %s AND d.day <= %s AND d.series IN (%s, %s) "
+            "AND (d.previous IS NULL OR d.previous < %s) GROUP BY pe.management_tier, d.series", params)
+        return {(tier, series): int(n) for tier, series, n in cursor.fetchall()}
