@@ -28,7 +28,7 @@ from cadretrain.people.services import person_create, person_transfer, person_up
 from cadretrain.reports import learner_days
 from cadretrain.reports.form10 import build_form10, build_form10_raw
 from cadretrain.reports.form10_cells import rebuild
-from cadretrain.reports.models import Form10Class, Form10Person, LearnerDay
+from cadretrain.reports.models import Form10Class, Form10Person, LearnerDay, LearnerMonth
 from cadretrain.reports.selectors import _summary_rows_from_raw, _tier_figures, summary_figures
 from cadretrain.training.models import Enrolment, TrainingClass
 from cadretrain.training.services import class_update, enrolment_withdraw
@@ -90,10 +90,12 @@ def stored() -> dict:
     return {(r.person_id, r.year): (r.tier, r.cells) for r in Form10Person.objects.all()}
 
 
-# Periods that are not calendar years (read from the learners' summary days): several years, a
-# span that cuts through people's series of days, the year so far.
+# Periods that are not calendar years (read from the learners' summary days and, city-wide, their
+# month rows): several years, a span that cuts through people's series of days, the year so far,
+# whole months only, part of one month.
 SUMMARY_PERIODS = ((dt.date(2023, 1, 1), dt.date(2026, 12, 31)), (dt.date(2024, 3, 15), dt.date(2025, 8, 20)),
-                   (dt.date(2026, 1, 1), dt.date(2026, 11, 29)))
+                   (dt.date(2026, 1, 1), dt.date(2026, 11, 29)), (dt.date(2024, 4, 1), dt.date(2025, 9, 30)),
+                   (dt.date(2025, 7, 1), dt.date(2025, 7, 20)))
 
 
 def raw_summary(actor, date_from: dt.date, date_to: dt.date) -> dict:
@@ -102,8 +104,11 @@ def raw_summary(actor, date_from: dt.date, date_to: dt.date) -> dict:
             "abroad": abroad, "tiers": _tier_figures(actor, date_from, date_to)}
 
 
-def days() -> set:
-    return set(LearnerDay.objects.values_list("person_id", "day", "series", "previous", "enrolments", "completed"))
+def days() -> tuple[set, set]:
+    """The learner days and the month rows that add up to something (refreshes leave zeros)."""
+    return (set(LearnerDay.objects.values_list("person_id", "day", "series", "previous", "enrolments", "completed")),
+            set(LearnerMonth.objects.exclude(days=0, enrolments=0, completed=0).values_list(
+                "series", "month", "previous_month", "days", "enrolments", "completed")))
 
 
 def check(world, note: str = "") -> None:
@@ -319,9 +324,10 @@ def test_the_form_equals_the_raw_computation_after_a_random_sequence_of_changes(
 
 def test_rebuild_signal_and_migration_fill_equal_the_incremental_rows(cells_world):
     before, kept_days = stored(), days()
-    assert kept_days
+    assert kept_days[0] and kept_days[1]
     Form10Person.objects.all().delete()
     LearnerDay.objects.all().delete()
+    LearnerMonth.objects.all().delete()
     enrolments_rebuilt.send(sender=None)
     assert stored() == before
     assert days() == kept_days

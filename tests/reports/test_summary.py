@@ -10,9 +10,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cadretrain.people.models import Person
-from cadretrain.reports.selectors import training_summary
+from cadretrain.reports.selectors import summary_figures, training_summary
 from cadretrain.training.models import Enrolment, TrainingClass
 from tests.reports.builders import open_class_of_ward_b, random_dataset
 
@@ -80,7 +82,7 @@ def ward_a_classes(world) -> set[int]:
 # A calendar year is read from the summary cube; any other period from the learners' summary days
 # (the last one starts inside people's runs of classes, so their first day in it has an earlier one).
 PERIODS = [(FROM, TO), (dt.date(2025, 1, 1), dt.date(2025, 12, 31)), (dt.date(2024, 3, 15), dt.date(2024, 9, 1)),
-           (dt.date(2024, 6, 10), dt.date(2025, 6, 30))]
+           (dt.date(2024, 6, 10), dt.date(2025, 6, 30)), (dt.date(2024, 2, 1), dt.date(2025, 5, 17))]
 
 
 @pytest.mark.parametrize("seed", [11, 12])
@@ -103,6 +105,21 @@ def test_officer_summary_counts_only_their_people(world):
         assert got == want
     city = training_summary(actor=world.actor("admin"), date_from=FROM, date_to=TO)
     assert sum(r["enrolments"] for r in got["rows"]) < sum(r["enrolments"] for r in city["rows"])
+
+
+def test_a_summary_over_any_period_reads_no_enrolment_for_the_city_or_a_unit(world):
+    """Periods that are not calendar years come from the learners' summary days (city-wide from
+    their month rows for whole months), not from the period's enrolments."""
+    random_dataset(world, random.Random(15), extra_people=5, classes=8)
+    for persona in ("admin", "officer_a"):
+        for date_from, date_to in ((dt.date(2024, 2, 1), dt.date(2025, 5, 17)), (dt.date(2024, 3, 15), TO)):
+            with CaptureQueriesContext(connection) as queries:
+                summary_figures(actor=world.actor(persona), date_from=date_from, date_to=date_to)
+            sql = " ".join(q["sql"] for q in queries.captured_queries)
+            assert "reports_learnerday" in sql and "training_enrolment" not in sql, (persona, date_from)
+    with CaptureQueriesContext(connection) as queries:
+        summary_figures(actor=world.actor("admin"), date_from=dt.date(2024, 2, 1), date_to=dt.date(2025, 5, 17))
+    assert "reports_learnermonth" in " ".join(q["sql"] for q in queries.captured_queries)
 
 
 def test_withdrawn_enrolments_are_not_counted(world):

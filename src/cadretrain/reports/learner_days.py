@@ -13,7 +13,13 @@ and country, and the programme's kind and level. These are a subset of what Form
 on, so the rows are refreshed by reports.form10_cells, for the same people and in the same
 transaction, wherever it recomputes a learner (enrolment and class changes, deleted classes,
 programme changes, imports) and rebuilt when it rebuilds. Recomputing is per person, every day
-at once (a person has a few dozen rows)."""
+at once (a person has a few dozen rows).
+
+Whole months. A long period city-wide still holds a million rows at L (0.3–0.4 s to count), so
+LearnerMonth keeps the city's rows summed per series, month and previous month, moved by the
+difference of each refresh. A period starting on the first of a month takes its whole months
+there (a row counts when its previous month is before the period's first) and only the days of
+a last, partial month from LearnerDay."""
 
 from __future__ import annotations
 
@@ -56,21 +62,63 @@ def _marks(values: Sequence[object]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+def _month_sql(column: str) -> str:
+    """yyyymm of a date column as an integer, 0 for NULL (params are always passed: %% is %)."""
+    if connection.vendor == "postgresql":
+        return f"COALESCE(CAST(to_char({column}, 'YYYYMM') AS INTEGER), 0)"
+    return f"COALESCE(CAST(strftime('%%Y%%m', {column}) AS INTEGER), 0)"
+
+
+def _months_of(cursor, where: str, params: list[object]) -> dict[tuple[str, int, int], tuple[int, int, int]]:  # type: ignore[no-untyped-def]
+    cursor.execute(
+        f"SELECT series, {_month_sql('day')}, {_month_sql('previous')}, COUNT(*), SUM(enrolments), SUM(completed) "
+        f"FROM reports_learnerday WHERE {where} GROUP BY series, {_month_sql('day')}, {_month_sql('previous')}",
+        params)
+    return {(series, int(m), int(pm)): (int(n), int(e), int(c)) for series, m, pm, n, e, c in cursor.fetchall()}
+
+
+def _move_months(cursor, old: dict, new: dict) -> None:  # type: ignore[no-untyped-def, type-arg]
+    """Add new − old to the month rows, in key order (concurrent writers lock them in one order)."""
+    moves = []
+    for key in sorted(old.keys() | new.keys()):
+        before, after = old.get(key, (0, 0, 0)), new.get(key, (0, 0, 0))
+        if before != after:
+            moves.append((*key, *(a - b for a, b in zip(after, before, strict=True))))
+    for i in range(0, len(moves), 1000):
+        batch = moves[i:i + 1000]
+        cursor.execute(
+            "INSERT INTO reports_learnermonth (series, month, previous_month, days, enrolments, completed) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
+            + " ON CONFLICT (series, month, previous_month) DO UPDATE SET "
+            "days = reports_learnermonth.days + excluded.days, "
+            "enrolments = reports_learnermonth.enrolments + excluded.enrolments, "
+            "completed = reports_learnermonth.completed + excluded.completed",
+            [v for move in batch for v in move])
+
+
 def refresh(cursor, person_ids: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
-    """Recompute these people's rows. The caller holds their lock on PostgreSQL (form10_cells
-    locks the people it recomputes), so two refreshes of one person do not interleave."""
+    """Recompute these people's rows and move the month rows by the difference. The caller
+    holds their lock on PostgreSQL (form10_cells locks the people it recomputes), so two
+    refreshes of one person do not interleave."""
     people = sorted(set(person_ids))
     for i in range(0, len(people), PEOPLE_CHUNK):
         chunk = people[i:i + PEOPLE_CHUNK]
-        marks = _marks(chunk)
-        cursor.execute(f"DELETE FROM reports_learnerday WHERE person_id IN ({marks})", chunk)
+        where = f"person_id IN ({_marks(chunk)})"
+        old = _months_of(cursor, where, list(chunk))
+        cursor.execute(f"DELETE FROM reports_learnerday WHERE {where}", chunk)
         # Each of the three branches repeats the condition: three copies of the ids.
-        cursor.execute(f"INSERT INTO reports_learnerday ({COLUMNS}) {_rows_sql(f'e.person_id IN ({marks})')}",
-                       chunk * 3)
+        cursor.execute(f"INSERT INTO reports_learnerday ({COLUMNS}) {_rows_sql('e.' + where)}", chunk * 3)
+        _move_months(cursor, old, _months_of(cursor, where, list(chunk)))
 
 
 def rebuild(conn=connection) -> None:  # type: ignore[no-untyped-def]
-    """Recompute every row from the raw rows, by ranges of person ids (bounded sorts)."""
+    """Recompute every day row from the raw rows, then the month rows from them."""
+    rebuild_days(conn)
+    rebuild_months(conn)
+
+
+def rebuild_days(conn=connection) -> None:  # type: ignore[no-untyped-def]
+    """Recompute every day row from the raw rows, by ranges of person ids (bounded sorts)."""
     with conn.cursor() as cursor:
         cursor.execute("TRUNCATE reports_learnerday" if conn.vendor == "postgresql"
                        else "DELETE FROM reports_learnerday", [])
@@ -82,6 +130,19 @@ def rebuild(conn=connection) -> None:  # type: ignore[no-untyped-def]
                                + _rows_sql("e.person_id >= %s AND e.person_id < %s"),
                                [start, start + REBUILD_CHUNK] * 3)
         cursor.execute("ANALYZE reports_learnerday", [])
+
+
+def rebuild_months(conn=connection) -> None:  # type: ignore[no-untyped-def]
+    """Recompute the month rows from the day rows."""
+    month, previous = _month_sql("day"), _month_sql("previous")
+    with conn.cursor() as cursor:
+        cursor.execute("TRUNCATE reports_learnermonth" if conn.vendor == "postgresql"
+                       else "DELETE FROM reports_learnermonth", [])
+        cursor.execute(
+            "INSERT INTO reports_learnermonth (series, month, previous_month, days, enrolments, completed) "
+            f"SELECT series, {month}, {previous}, COUNT(*), SUM(enrolments), SUM(completed) FROM reports_learnerday "
+            f"GROUP BY series, {month}, {previous}", [])
+        cursor.execute("ANALYZE reports_learnermonth", [])
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -98,19 +159,31 @@ def _every_series(cursor) -> list[str]:  # type: ignore[no-untyped-def]
     return sorted(f"K:{kind}:{level or ''}" for kind, level in cursor.fetchall()) + [ABROAD, KNOWLEDGE_UPDATED]
 
 
+def _month(day: dt.date) -> int:
+    return day.year * 100 + day.month
+
+
 def series_figures(*, date_from: dt.date, date_to: dt.date,
                    unit_path: str | None) -> dict[str, tuple[int, int, int]]:
     """series -> (enrolments, completed, distinct learners) of the classes starting in the
-    period, city-wide or for the people whose current unit lies in a subtree."""
+    period, city-wide or for the people whose current unit lies in a subtree.
+
+    City-wide, a period starting on the first of a month reads its whole months from the month
+    rows and the days of a last, partial month from the day rows; one starting on another day
+    reads the day rows of the whole period (its learners' previous days would be needed at a
+    finer grain than months)."""
     first = "SUM(CASE WHEN d.previous IS NULL OR d.previous < %s THEN 1 ELSE 0 END)"
+    totals: dict[str, list[int]] = {}
+
+    def add(rows: list[tuple]) -> None:  # type: ignore[type-arg]
+        for series, n, done, learners in rows:
+            total = totals.setdefault(series, [0, 0, 0])
+            total[0] += int(n or 0)
+            total[1] += int(done or 0)
+            total[2] += int(learners or 0)
+
     with connection.cursor() as cursor:
-        if unit_path is None:
-            series = _every_series(cursor)
-            cursor.execute(f"SELECT d.series, SUM(d.enrolments), SUM(d.completed), {first} "
-                           f"FROM reports_learnerday d WHERE d.series IN ({_marks(series)}) "
-                           "AND d.day >= %s AND d.day <= %s GROUP BY d.series",
-                           [date_from, *series, date_from, date_to])
-        else:
+        if unit_path is not None:
             # From the subtree's people to their rows (the key starts with the person and the
             # day), not from every row of the period to its person (SQLite keeps a CROSS JOIN's order).
             cursor.execute(
@@ -119,8 +192,29 @@ def series_figures(*, date_from: dt.date, date_to: dt.date,
                 "WHERE d.person_id = pe.id AND d.day >= %s AND d.day <= %s AND pe.unit_id IN "
                 "(SELECT u.id FROM org_orgunit u WHERE u.path LIKE %s ESCAPE '\\') GROUP BY d.series",
                 [date_from, date_from, date_to, _escaped(unit_path)])
-        return {series: (int(n or 0), int(done or 0), int(learners or 0))
-                for series, n, done, learners in cursor.fetchall()}
+            add(cursor.fetchall())
+            return {series: (t[0], t[1], t[2]) for series, t in totals.items()}
+        series = _every_series(cursor)
+        days_from = date_from
+        if date_from.day == 1:
+            # The last whole month of the period: its own if it ends on a month's last day.
+            whole_to = date_to if (date_to + dt.timedelta(days=1)).day == 1 else date_to.replace(day=1) - dt.timedelta(days=1)
+            if whole_to >= date_from:
+                cursor.execute(
+                    "SELECT series, SUM(enrolments), SUM(completed), "
+                    "SUM(CASE WHEN previous_month < %s THEN days ELSE 0 END) FROM reports_learnermonth "
+                    f"WHERE series IN ({_marks(series)}) AND month >= %s AND month <= %s GROUP BY series",
+                    [_month(date_from), *series, _month(date_from), _month(whole_to)])
+                add(cursor.fetchall())
+                days_from = whole_to + dt.timedelta(days=1)
+        if days_from <= date_to:
+            cursor.execute(f"SELECT d.series, SUM(d.enrolments), SUM(d.completed), {first} "
+                           f"FROM reports_learnerday d WHERE d.series IN ({_marks(series)}) "
+                           "AND d.day >= %s AND d.day <= %s GROUP BY d.series",
+                           [date_from, *series, days_from, date_to])
+            add(cursor.fetchall())
+    # Month rows that fell to zero add a series with nothing in it: not a row of the summary.
+    return {series: (t[0], t[1], t[2]) for series, t in totals.items() if t[0]}
 
 
 def tier_learners(*, date_from: dt.date, date_to: dt.date, unit_path: str | None,

@@ -234,3 +234,22 @@ class LearnerDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}/{self.day}/{self.series}"
+
+
+class LearnerMonth(models.Model):
+    """The city's LearnerDay rows summed per series, month of the day and month of the previous
+    day (yyyymm; 0: none): a period that starts on the first of a month reads its whole months
+    here — its learners are the rows whose previous month is before the period's first — and
+    only the days of a last, partial month from LearnerDay. Moved by the difference whenever
+    people's days are recomputed (rows that fall to zero are left: they add nothing)."""
+
+    pk = models.CompositePrimaryKey("series", "month", "previous_month")
+    series = models.CharField(max_length=80)
+    month = models.PositiveIntegerField()
+    previous_month = models.PositiveIntegerField()
+    days = models.IntegerField()
+    enrolments = models.IntegerField()
+    completed = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.series}/{self.month}/{self.previous_month}: {self.days}"

@@ -8,9 +8,9 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from cadretrain.reports.learner_days import rebuild
+    from cadretrain.reports.learner_days import rebuild_days
 
-    rebuild(schema_editor.connection)
+    rebuild_days(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
