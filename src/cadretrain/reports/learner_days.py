@@ -228,11 +228,12 @@ def tier_learners(*, date_from: dt.date, date_to: dt.date, unit_path: str | None
         params.append(_escaped(unit_path))
     params += [date_from, date_to, ABROAD, KNOWLEDGE_UPDATED, date_from]
     with connection.cursor() as cursor:
-        # From the few people with a tier (2% of the city) to their rows, not from every
-        # knowledge update of the period to its person (SQLite keeps a CROSS JOIN's order).
+        # From the few people with a tier (2% of the city; "NOT … = ''" reaches their partial
+        # index) to their rows, not from every knowledge update of the period to its person
+        # (SQLite keeps a CROSS JOIN's order).
         cursor.execute(
             "SELECT pe.management_tier, d.series, COUNT(*) FROM people_person pe CROSS JOIN reports_learnerday d "
-            f"WHERE pe.management_tier IN ({_marks(tiers)}) "
+            f"WHERE pe.management_tier IN ({_marks(tiers)}) AND NOT (pe.management_tier = '') "
             "AND (pe.joined_on IS NULL OR pe.joined_on <= %s) AND (pe.left_on IS NULL OR pe.left_on > %s) "
             f"{scope}AND d.person_id = pe.id AND d.day >= %s AND d.day <= %s AND d.series IN (%s, %s) "
             "AND (d.previous IS NULL OR d.previous < %s) GROUP BY pe.management_tier, d.series", params)

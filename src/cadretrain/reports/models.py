@@ -228,9 +228,10 @@ class LearnerDay(models.Model):
 
     class Meta:
         # Covers the city-wide read of a period, series by series (each a range of days): no
-        # sort for the GROUP BY, and a tier's read touches only its two series.
-        indexes = [models.Index(fields=["series", "day", "previous", "enrolments", "completed"],
-                                name="learnerday_period")]
+        # sort for the GROUP BY, and the tier figures read only two series' rows (with the
+        # person, to join the few people in a tier).
+        indexes = [models.Index(fields=["series", "day", "previous", "enrolments", "completed", "person"],
+                                name="learnerday_period_person")]
 
     def __str__(self) -> str:
         return f"{self.person_id}/{self.day}/{self.series}"

@@ -221,6 +221,7 @@ def _tier_figures(actor: Actor, date_from: dt.date, date_to: dt.date, *,
     completed knowledge update in the period: `from_days`, from the learners' summary days of
     the actor's scope; otherwise from the period's enrolments (start-date index)."""
     tiers = {t.value: {"people": 0, "trained_abroad": 0, "knowledge_updated": 0} for t in ManagementTier}
+    # "Not without a tier": the few people in one are found through their partial index.
     people = Person.objects.visible_to(actor).employed_on(date_to).exclude(management_tier="")
     for tier, n in people.order_by().values_list("management_tier").annotate(n=Count("pk")):
         tiers[tier]["people"] = n
