@@ -168,3 +168,32 @@ def test_a_day_older_than_max_age_is_recomputed_on_its_next_use(library):
                                                  - dt.timedelta(seconds=1))
     assert figures(compliance_rollup(actor=SYSTEM, as_of=day)) == figures(evaluate_workforce(actor=SYSTEM, as_of=day))
     assert compliance_rollup(actor=SYSTEM, as_of=day).people == before.people - 5
+
+
+def test_warm_reports_computes_today_and_named_days_ahead_and_renews_a_half_expired_one(library):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    today, named = timezone.localdate(), DAYS[0]
+    out = StringIO()
+    call_command("warm_reports", "--day", named.isoformat(), stdout=out)
+    assert set(ComplianceDay.objects.values_list("day", flat=True)) == {today, named}
+    assert out.getvalue().count("đã tính lại") == 2
+    # A report then reads the kept day: no evaluation while the leader waits.
+    with CaptureQueriesContext(connection) as queries:
+        kept = compliance_rollup(actor=SYSTEM, as_of=named)
+    assert not any("people_credential" in q["sql"] for q in queries.captured_queries)
+    assert figures(kept) == figures(evaluate_workforce(actor=SYSTEM, as_of=named))
+    # Fresh days are left alone; one past half its maximum age is computed again.
+    out = StringIO()
+    call_command("warm_reports", stdout=out)
+    assert "còn mới" in out.getvalue()
+    ComplianceDay.objects.filter(day=today).update(computed_at=timezone.now() - compliance.MAX_AGE / 2
+                                                   - dt.timedelta(seconds=1))
+    out = StringIO()
+    call_command("warm_reports", stdout=out)
+    assert "đã tính lại" in out.getvalue()
+    with pytest.raises(CommandError, match="Ngày không hợp lệ"):
+        call_command("warm_reports", "--day", "2026-02-31")

@@ -17,7 +17,8 @@ up to date until it is one of the least recently used beyond MAX_DAYS. What move
   positions, an import that wrote such sheets, a rebuild of the enrolments: every kept day is
   forgotten and recomputed when next asked for (forget_days).
 As a safety net against a writer that signals none of these, a day older than MAX_AGE is
-recomputed on its next use.
+recomputed on its next use. `cadretrain warm_reports` (cron) computes today's ahead of the
+leaders, and recomputes it once it is half that old, so that no request waits for it.
 
 Concurrency (PostgreSQL, read committed): a person's refresh first takes ROW EXCLUSIVE on the
 table, then reads the kept days and the person's facts; computing a day takes SHARE ROW EXCLUSIVE,
@@ -103,19 +104,21 @@ def _outcomes(day: dt.date, person_ids: list[int] | None = None) -> Iterator[tup
             yield day, pid, unit_id, gaps_bits(missing)
 
 
-def ensure_day(day: dt.date) -> None:
-    """Make `day`'s rows exist and be current (computing them in full if not kept)."""
+def ensure_day(day: dt.date, *, max_age: dt.timedelta = MAX_AGE) -> bool:
+    """Make `day`'s rows exist and be current: computed in full if not kept, or kept for longer
+    than `max_age` (`cadretrain warm_reports` passes less than MAX_AGE, so that a request never
+    meets an expired day). Returns whether it computed them."""
     now = timezone.now()
     row = ComplianceDay.objects.filter(day=day).values_list("computed_at", "used_at").first()
-    if row is not None and row[0] >= now - MAX_AGE:
+    if row is not None and row[0] >= now - max_age:
         if row[1] < now - TOUCH_EVERY:
             ComplianceDay.objects.filter(day=day).update(used_at=now)
-        return
+        return False
     with transaction.atomic():
         _lock("SHARE ROW EXCLUSIVE")
         # Another process may have computed it while this one waited for the lock.
-        if ComplianceDay.objects.filter(day=day, computed_at__gte=now - MAX_AGE).exists():
-            return
+        if ComplianceDay.objects.filter(day=day, computed_at__gte=now - max_age).exists():
+            return False
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {TABLE} WHERE day = %s", [day])  # noqa: S608
         # Materialised first: the evaluation queries the same connection COPY would hold.
@@ -125,6 +128,7 @@ def ensure_day(day: dt.date) -> None:
         if stale:
             PersonCompliance.objects.filter(day__in=stale).delete()
             ComplianceDay.objects.filter(day__in=stale).delete()
+    return True
 
 
 def refresh_people(person_ids: Iterable[int]) -> None:
