@@ -40,3 +40,11 @@ def get_visible_or_404[M: models.Model](queryset: models.QuerySet[M], actor: Act
         return qs.get(**lookup)
     except (qs.model.DoesNotExist, qs.model.MultipleObjectsReturned, ValueError):
         raise NotFound(f"{qs.model._meta.model_name}_not_found") from None
+
+
+def units_in_subtree_sql(column: str, unit_path: str) -> tuple[str, list[object]]:
+    """Raw-SQL condition (and its parameter) that `column`, a unit id, lies in the subtree at
+    `unit_path`, for the hand-written report queries: the path is a LIKE prefix with its wildcard
+    characters escaped."""
+    pattern = unit_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return f"{column} IN (SELECT u.id FROM org_orgunit u WHERE u.path LIKE %s ESCAPE '\\')", [pattern]

@@ -42,6 +42,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from cadretrain.core.scoping import units_in_subtree_sql
 from cadretrain.domain.text import fold
 from cadretrain.reports import learner_days
 from cadretrain.reports.form10 import (
@@ -430,12 +431,11 @@ def learner_groups(*, year: int, unit_path: str | None) -> list[tuple[str, int]]
         else:
             # From the subtree's people to their rows (the key starts with the person), not from
             # every row of the year to its person and unit (SQLite keeps the CROSS JOIN's order).
-            pattern = unit_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            in_subtree, params = units_in_subtree_sql("pe.unit_id", unit_path)
             cursor.execute(
                 "SELECT f.cells, COUNT(*) FROM people_person pe CROSS JOIN reports_form10person f "
-                "WHERE f.person_id = pe.id AND f.year = %s AND pe.unit_id IN "
-                "(SELECT u.id FROM org_orgunit u WHERE u.path LIKE %s ESCAPE '\\') GROUP BY f.cells",
-                [year, pattern])
+                f"WHERE f.person_id = pe.id AND f.year = %s AND {in_subtree} GROUP BY f.cells",
+                [year, *params])
         return [(cells, int(n)) for cells, n in cursor.fetchall()]
 
 

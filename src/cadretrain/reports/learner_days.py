@@ -28,6 +28,8 @@ from collections.abc import Sequence
 
 from django.db import connection
 
+from cadretrain.core.scoping import units_in_subtree_sql
+
 ABROAD = "ABROAD"
 KNOWLEDGE_UPDATED = "KU_DONE"
 PEOPLE_CHUNK = 2000  # people per statement: longer IN lists can tip PostgreSQL into scanning every enrolment
@@ -40,8 +42,8 @@ _DONE = "SUM(CASE WHEN status = 'COMPLETED' THEN 1 ELSE 0 END)"
 def _insert_sql(where: str) -> str:
     """INSERT of the rows of the people chosen by `where` (a condition on `e.person_id`, whose
     parameters are passed once). Their enrolments are read once into a materialised CTE and
-    grouped three ways from there (three joins of the enrolments took a third of an L import's
-    refresh of these rows)."""
+    grouped three ways from there, instead of joining them three times (a refresh of 2,000
+    people at L: about a quarter faster on SQLite, the same on PostgreSQL)."""
     return f"""
         WITH x AS MATERIALIZED (
             SELECT e.person_id AS person_id, c.start_date AS day, p.kind AS kind, p.grants_level AS lvl,
@@ -150,10 +152,6 @@ def rebuild_months(conn=connection) -> None:  # type: ignore[no-untyped-def]
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _escaped(path: str) -> str:
-    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _every_series(cursor) -> list[str]:  # type: ignore[no-untyped-def]
     """The series rows can have: named to the read, each is one range of the period index (a
     condition on the day alone would scan the index whole; PostgreSQL has no skip scan)."""
@@ -188,12 +186,12 @@ def series_figures(*, date_from: dt.date, date_to: dt.date,
         if unit_path is not None:
             # From the subtree's people to their rows (the key starts with the person and the
             # day), not from every row of the period to its person (SQLite keeps a CROSS JOIN's order).
+            in_subtree, params = units_in_subtree_sql("pe.unit_id", unit_path)
             cursor.execute(
                 f"SELECT d.series, SUM(d.enrolments), SUM(d.completed), {first} "
                 "FROM people_person pe CROSS JOIN reports_learnerday d "
-                "WHERE d.person_id = pe.id AND d.day >= %s AND d.day <= %s AND pe.unit_id IN "
-                "(SELECT u.id FROM org_orgunit u WHERE u.path LIKE %s ESCAPE '\\') GROUP BY d.series",
-                [date_from, date_from, date_to, _escaped(unit_path)])
+                f"WHERE d.person_id = pe.id AND d.day >= %s AND d.day <= %s AND {in_subtree} GROUP BY d.series",
+                [date_from, date_from, date_to, *params])
             add(cursor.fetchall())
             return {series: (t[0], t[1], t[2]) for series, t in totals.items()}
         series = _every_series(cursor)
@@ -226,8 +224,9 @@ def tier_learners(*, date_from: dt.date, date_to: dt.date, unit_path: str | None
     params: list[object] = [*tiers, date_to, date_to]
     scope = ""
     if unit_path is not None:
-        scope = "AND pe.unit_id IN (SELECT u.id FROM org_orgunit u WHERE u.path LIKE %s ESCAPE '\\') "
-        params.append(_escaped(unit_path))
+        in_subtree, subtree_params = units_in_subtree_sql("pe.unit_id", unit_path)
+        scope = f"AND {in_subtree} "
+        params += subtree_params
     params += [date_from, date_to, ABROAD, KNOWLEDGE_UPDATED, date_from]
     with connection.cursor() as cursor:
         # From the few people with a tier (2% of the city; "NOT … = ''" reaches their partial
