@@ -9,10 +9,17 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from tests.world import World, build_world
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property tests check results, not speed (timings belong in benchmarks/): Hypothesis's default
+# 200 ms deadline per example failed a correct example at random when two workers shared the
+# two cores.
+hypothesis_settings.register_profile("cadretrain", deadline=None)
+hypothesis_settings.load_profile("cadretrain")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -111,3 +111,32 @@ def test_other_users_can_read_while_an_import_runs(world, tmp_path):
         worker.join(120)
     assert outcome["report"].ok  # type: ignore[attr-defined]
     assert Person.objects.count() == len(world.people) + 300
+
+
+def _foreign_keys_enforced() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA foreign_keys")
+        return bool(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_imports_write_without_foreign_key_lookups_and_enforce_them_again_afterwards(world, tmp_path):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the pragma is SQLite's; PostgreSQL always checks")
+    seen: list[bool] = []
+    good = big_workbook(tmp_path / "good.zip", people=50)
+    report = workbook_import(actor=SYSTEM, path=good, progress=lambda done, sheet: seen.append(_foreign_keys_enforced()))
+    assert report.ok, report.errors[:3]
+    assert seen and not any(seen), "the import's transaction ran with the lookups on"
+    assert _foreign_keys_enforced()
+    # A refused import (an unknown person) restores them too, and wrote nothing.
+    bad = tmp_path / "enrolments.csv"
+    bad.write_text("class_code,person_code,status\nC0000,NO-SUCH-PERSON,ENROLLED\n", encoding="utf-8")
+    before = Enrolment.objects.count()
+    report = workbook_import(actor=SYSTEM, path=bad)
+    assert not report.ok and "unknown_person" in {e["code"] for e in report.errors}
+    assert _foreign_keys_enforced() and Enrolment.objects.count() == before

@@ -34,7 +34,7 @@ from cadretrain.domain.errors import DomainError, NotAllowed
 from cadretrain.domain.levels import satisfies
 from cadretrain.domain.text import clean_text, fold
 from cadretrain.interchange import schema
-from cadretrain.interchange.bulk import Table
+from cadretrain.interchange.bulk import Table, references_resolved_by_caller
 from cadretrain.interchange.errors import WORKBOOK_HINTS
 from cadretrain.interchange.readers import RawSheet, UnreadableWorkbook, cell_date, cell_text
 from cadretrain.org.models import OrgUnit, Position
@@ -188,7 +188,7 @@ class Importer:
             raise NotAllowed()
         plan = self._plan(raw_sheets)
         try:
-            with transaction.atomic():
+            with references_resolved_by_caller(), transaction.atomic():
                 self._load_reference_maps()
                 for spec, raw in plan:
                     self.sheet = spec.name
