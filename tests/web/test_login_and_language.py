@@ -50,3 +50,17 @@ def test_language_switch_sets_the_html_lang(client_for, world):
     assert '<html lang="en">' in officer.get("/people/").content.decode()
     officer.post("/i18n/setlang/", {"language": "vi", "next": "/people/"})
     assert '<html lang="vi">' in officer.get("/people/").content.decode()
+
+
+def test_a_request_leaves_the_thread_in_the_language_it_had(client_for, world):
+    from django.conf import settings
+    from django.utils import translation
+
+    officer = client_for("officer_a")
+    officer.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("vi"):
+        assert '<html lang="en">' in officer.get("/people/").content.decode()
+        assert translation.get_language() == "vi"
+    translation.deactivate()
+    assert '<html lang="en">' in officer.get("/people/").content.decode()
+    assert translation.get_language() == settings.LANGUAGE_CODE == "vi"

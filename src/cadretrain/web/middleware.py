@@ -28,9 +28,26 @@ class LanguageMiddleware:
                 language = translation.get_language_from_request(request) or language
                 if language not in SUPPORTED:
                     language = settings.LANGUAGE_CODE
+        previous = translation.get_language()
         translation.activate(language)
         request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            _restore(previous)
+            raise
+        # The worker thread goes back to the language it had: one request's choice must not leak
+        # into whatever the thread runs next (a task, a test's assertions). A streaming body is
+        # rendered after this returns, so it keeps the request's language until the next one.
+        if not response.streaming:
+            _restore(previous)
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+def _restore(language: str | None) -> None:
+    if language:
+        translation.activate(language)
+    else:
+        translation.deactivate()
