@@ -281,6 +281,32 @@ def test_a_duplicate_enrolment_in_a_later_chunk_is_reported_with_its_first_row(w
     assert "dòng 3 " in messages[6] and "dòng 4 " in messages[7]
 
 
+def test_a_duplicate_credential_in_a_later_chunk_is_reported_with_its_first_row(world, import_file, monkeypatch):
+    """Credentials are written chunk by chunk and a key repeated chunks later (of a row this file
+    wrote or of one it matched in the database) is a duplicate of its first row."""
+    from cadretrain.interchange import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    before = counts()
+    rows = good_rows()
+    degree = {"person_code": "P-N1", "dimension": "EDUCATION", "level": "DAI_HOC", "field": "Luật",
+              "issued_on": "2012-06-30", "issuer": "Đại học Luật Hà Nội"}
+    theory = {"person_code": "P-N1", "dimension": "POLITICAL_THEORY", "level": "TRUNG_CAP", "issued_on": "2015-05-20"}
+    other = {"person_code": "P-A1", "dimension": "EDUCATION", "level": "THAC_SI", "issued_on": "2010-06-30"}
+    rows["credentials"] = [degree, theory, other, {**degree, "issuer": "Khác"}, other]  # rows 2–6
+    report = import_file(rows)
+    check_rejected(report, before)
+    got = [(e["row"], e["code"], e["message"]) for e in report.errors if e["sheet"] == "credentials"]
+    assert [(r, c) for r, c, _ in got] == [(5, "duplicate_key"), (6, "duplicate_key")]
+    assert "dòng 2 " in got[0][2] and "P-N1/EDUCATION/DAI_HOC/2012-06-30" in got[0][2]
+    assert "dòng 4 " in got[1][2]
+    # Without the duplicates the same rows import, across chunks, each with its own id.
+    rows["credentials"] = [degree, theory, other]
+    report = import_file(rows)
+    assert report.ok, report.errors
+    assert report.created["credentials"] == 3
+
+
 @pytest.mark.parametrize("fmt", ["xlsx", "zip"])
 def test_people_rows_across_chunks_report_bad_rows_and_duplicates_in_row_order(world, import_file, monkeypatch, fmt):
     """People rows are validated while their chunk is being written (ids drawn before): a bad
