@@ -214,25 +214,14 @@ def _same_table_limit(ctx: Any, path: Path) -> dict[str, Any]:
         people_table = Table(Person, ["id", "code", "full_name", "search_key", "birth_date", "gender", "category",
                                       "unit_id", "party_member", "joined_on"])
         person_ids: dict[str, int] = {}
-
-        def people() -> Any:
-            batch: list[list[str]] = []
-            for fields in rows("people"):
-                batch.append(fields)
-                if len(batch) == 5000:
-                    yield from _people_batch(batch)
-                    batch = []
-            yield from _people_batch(batch)
-
-        def _people_batch(batch: list[list[str]]) -> Any:
-            for pk, (code, name, birth, gender, cat, unit, party, joined) in zip(
-                    people_table.pool.take(len(batch)), batch, strict=True):
-                person_ids[code] = pk
-                # The file's people exist already (the app imported it): "S"-prefixed codes.
-                yield (pk, f"S{code}", name, name.lower(), day(birth), gender, cat, unit_ids[unit], party == "Y", day(joined))
-
-        # Ids are drawn before the COPY starts (the pool queries the database).
-        people_rows = list(people())
+        # Ids for every row in one draw, before the COPY starts (the pool queries the database).
+        people_rows = list(rows("people"))
+        for pk, fields in zip(people_table.pool.take(len(people_rows)), people_rows, strict=True):
+            code, name, birth, gender, cat, unit, party, joined = fields
+            person_ids[code] = pk
+            # The file's people exist already (the app imported it): "S"-prefixed codes.
+            fields[:] = (pk, f"S{code}", name, name.lower(), day(birth), gender, cat, unit_ids[unit], party == "Y",
+                         day(joined))
         written = people_table.insert(people_rows)
         del people_rows
         enrolment_table = Table(Enrolment, ["id", "training_class_id", "person_id", "status", "score", "completed_on"])

@@ -918,8 +918,7 @@ class Importer:
                 if clean is None or person is None:
                     continue
                 key = (person.id, clean["dimension"], clean["level"], clean["issued_on"])
-                if self.dup(seen, key, row, "person_code",
-                            f"{vals['person_code']}/{clean['dimension']}/{clean['level']}/{clean['issued_on']}"):
+                if self.dup(seen, key, row, "person_code", _credential_label(vals["person_code"], key)):
                     continue
                 if not may:
                     self.err(row, "person_code", "not_allowed_sheet", sheet="credentials")
@@ -941,7 +940,7 @@ class Importer:
                     first = row_of_id[old[0]] if old[0] < len(row_of_id) else 0
                     if first:
                         self.err(row, "person_code", "duplicate_key", first_row=first,
-                                 key=f"{person_code}/{key[1]}/{key[2]}/{key[3]}")
+                                 key=_credential_label(person_code, key))
                         continue
                     _mark(row_of_id, old[0], row)
                 if old is None:
@@ -1464,6 +1463,11 @@ class EnrolmentChanges:
         names = _STATUS_CODES
         for pair, code in zip(self.pairs, self.codes, strict=True):
             yield pair & 0xFFFFFFFF, pair >> 32, names[code >> 4], names[code & 15]
+
+
+def _credential_label(person_code: str, key: tuple[int, str, str, dt.date]) -> str:
+    """A credential's key as a duplicate's error names it: code/dimension/level/issued on."""
+    return f"{person_code}/{key[1]}/{key[2]}/{key[3]}"
 
 
 def _mark(rows: array, index: int, row: int) -> None:

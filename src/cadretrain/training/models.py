@@ -132,8 +132,8 @@ class Enrolment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The unit that sent the nomination (per-unit quotas count against it). Indexed only where
     # set (Meta.indexes): most enrolments have none (every one of the 3 million at L), and each
-    # NULL went into one spot in the middle of a full index, a quarter of an imported row's
-    # write cost on SQLite.
+    # NULL went into one spot in the middle of a full index (about a seventh of an imported
+    # row's write time on SQLite).
     nominating_unit = models.ForeignKey(
         "org.OrgUnit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("Đơn vị cử"), db_index=False,
