@@ -10,7 +10,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
+from cadretrain.core.bulk import in_values
 from cadretrain.interchange.readers import open_workbook
 from cadretrain.interchange.services import workbook_import
 from cadretrain.people.models import Person
@@ -64,6 +66,40 @@ def test_queries_stay_under_5_per_1000_rows(world, tmp_path, django_assert_max_n
     assert Person.objects.get(code="000007").full_name == "Nguyễn Văn 7"
 
 
+@pytest.mark.django_db
+def test_lookups_by_a_chunks_people_keep_one_statement_text_whatever_their_number(world, tmp_path):
+    """The driver keeps its last 128 statements prepared: a placeholder per person made each
+    chunk's number of people a new statement of thousands of parameters (85 MB held at L)."""
+    path = big_workbook(tmp_path / "big.zip")  # 6,000 enrolments: chunks of 1,667 and 334 people
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        statements.append(sql)  # the text as prepared, before the driver binds the values
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        report = workbook_import(actor=SYSTEM, path=path)
+    assert report.ok, report.errors[:3]
+    by_person = {sql for sql in statements
+                 if sql.startswith("SELECT id, training_class_id, person_id FROM training_enrolment WHERE")}
+    by_code = {sql for sql in statements if sql.startswith("SELECT code FROM people_person WHERE")}
+    assert len(by_person) == 1, by_person
+    assert len(by_code) == 1, by_code
+
+
+@pytest.mark.django_db
+def test_in_values_matches_the_rows_of_any_number_of_values(world):
+    codes = list(Person.objects.order_by("code").values_list("code", flat=True))
+    texts = set()
+    for values in ([codes[0]], codes[:3], [*codes, *(f"nobody-{i}" for i in range(2500))]):
+        where, params = in_values("code", values)
+        texts.add(where)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT code FROM people_person WHERE {where} ORDER BY code", params)
+            assert [row[0] for row in cursor.fetchall()] == sorted(set(values) & set(codes))
+    assert len(texts) == 1
+
+
 def test_a_large_csv_sheet_is_streamed_not_loaded(tmp_path):
     path = tmp_path / "enrolments.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -114,17 +150,37 @@ def test_other_users_can_read_while_an_import_runs(world, tmp_path):
 
 
 def _foreign_keys_enforced() -> bool:
-    from django.db import connection
+    return bool(_pragma("foreign_keys"))
 
+
+def _pragma(name: str) -> int:
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA foreign_keys")
-        return bool(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA {name}")
+        return int(cursor.fetchone()[0])
+
+
+TEMP_STORE_FILE, TEMP_STORE_MEMORY = 1, 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_imports_sort_on_disk_and_leave_the_connection_sorting_in_memory(world, tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("the pragma is SQLite's")
+    assert _pragma("temp_store") == TEMP_STORE_MEMORY  # the connection's setting for requests
+    seen: list[int] = []
+    good = big_workbook(tmp_path / "good.zip", people=50)
+    report = workbook_import(actor=SYSTEM, path=good, progress=lambda done, sheet: seen.append(_pragma("temp_store")))
+    assert report.ok, report.errors[:3]
+    assert seen and set(seen) == {TEMP_STORE_FILE}
+    assert _pragma("temp_store") == TEMP_STORE_MEMORY
+    bad = tmp_path / "enrolments.csv"
+    bad.write_text("class_code,person_code,status\nC0000,NO-SUCH-PERSON,ENROLLED\n", encoding="utf-8")
+    assert not workbook_import(actor=SYSTEM, path=bad).ok
+    assert _pragma("temp_store") == TEMP_STORE_MEMORY
 
 
 @pytest.mark.django_db(transaction=True)
 def test_sqlite_imports_write_without_foreign_key_lookups_and_enforce_them_again_afterwards(world, tmp_path):
-    from django.db import connection
-
     if connection.vendor != "sqlite":
         pytest.skip("the pragma is SQLite's; PostgreSQL always checks")
     seen: list[bool] = []

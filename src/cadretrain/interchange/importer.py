@@ -11,6 +11,7 @@ UPDATE."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from cadretrain.catalogue.models import Institution, Programme
 from cadretrain.catalogue.services import clean_programme_fields
+from cadretrain.core.bulk import in_values
 from cadretrain.core.choices import ClassStatus, EnrolmentStatus, PositionKind, UnitKind
 from cadretrain.core.errors import message_for
 from cadretrain.domain import validation as v
@@ -34,7 +36,7 @@ from cadretrain.domain.errors import DomainError, NotAllowed
 from cadretrain.domain.levels import satisfies
 from cadretrain.domain.text import clean_text, fold
 from cadretrain.interchange import schema
-from cadretrain.interchange.bulk import Table, references_resolved_by_caller
+from cadretrain.interchange.bulk import Table, references_resolved_by_caller, sorts_spill_to_disk
 from cadretrain.interchange.errors import WORKBOOK_HINTS
 from cadretrain.interchange.readers import RawSheet, UnreadableWorkbook, cell_date, cell_text
 from cadretrain.org.models import OrgUnit, Position
@@ -188,7 +190,7 @@ class Importer:
             raise NotAllowed()
         plan = self._plan(raw_sheets)
         try:
-            with references_resolved_by_caller(), transaction.atomic():
+            with references_resolved_by_caller(), sorts_spill_to_disk(), transaction.atomic():
                 self._load_reference_maps()
                 for spec, raw in plan:
                     self.sheet = spec.name
@@ -479,7 +481,9 @@ class Importer:
         found = [row for codes in _batches(sorted(missing))
                  for row in Person.objects.filter(code__in=codes).values_list("code", "id", "unit__path")]
         for code, pk, path in found:
-            self.people[code] = PersonRef(pk, path)
+            # Interned: one string per unit path, not one per person (150,000 people share
+            # ~1,400 paths at L).
+            self.people[code] = PersonRef(pk, sys.intern(path))
             missing.discard(code)
         for code in missing:
             self.people[code] = None
@@ -839,10 +843,9 @@ class Importer:
         if paths is None:
             paths = self._unit_paths = {ref.id: ref.path for ref in self.units.values()}
         found: dict[str, list[Any]] = {}
-        postgres = connection.vendor == "postgresql"
         with connection.cursor() as cursor:
-            # PostgreSQL takes each batch as one array parameter: a 1,000-placeholder IN list is
-            # a new statement text for psycopg to parse each time (1.0 s of client time for
+            # Each batch is one parameter (`in_values`): on PostgreSQL a 1,000-placeholder IN list
+            # was a new statement text for psycopg to parse each time (1.0 s of client time for
             # 150,000 codes, plus the server's parse). Batches of LOOKUP_BATCH either way: with
             # a whole chunk (5,000 codes) in the array, PostgreSQL at L after a large load chose
             # to scan the table (50 ms a query against 0.5 ms through the code index).
@@ -850,12 +853,8 @@ class Importer:
                 # Which codes exist, in plain SQL (a new person's code is the common case in a
                 # large load, and building a 1,000-code ORM filter costs ~8× the query); then
                 # the values of those that do, through the ORM for its conversions.
-                if postgres:
-                    cursor.execute(f"SELECT code FROM {Person._meta.db_table} WHERE code = ANY(%s)",  # noqa: S608
-                                   [batch])
-                else:
-                    cursor.execute(f"SELECT code FROM {Person._meta.db_table} WHERE code IN "  # noqa: S608
-                                   f"({', '.join(['%s'] * len(batch))})", batch)
+                where, params = in_values("code", batch)
+                cursor.execute(f"SELECT code FROM {Person._meta.db_table} WHERE {where}", params)  # noqa: S608
                 present = [row[0] for row in cursor.fetchall()]
                 if not present:
                     continue
@@ -1355,6 +1354,10 @@ class Importer:
             # plans, …: 5 s of a 40 s import at S on a busy PostgreSQL).
             self._analyze({t.table for t in self.tables.values()})
         if self._rebuild():
+            # The rebuild reads the tables alone: the import's own maps and list of changes
+            # (tens of MB at L) are let go first rather than held through it.
+            self.people, self.classes, self.changed_people = {}, None, set()
+            self.enrolment_changes = EnrolmentChanges()
             enrolments_rebuilt.send(sender=None)
         elif self.changed_people or self.changed_classes:
             # The changes let the cube move by their difference when nothing else changed (the
@@ -1486,14 +1489,10 @@ def _existing_pairs(people: set[int], pairs: set[int]) -> dict[int, int]:
     """pair (class << 32 | person) → id of the enrolments among `pairs` that exist, looked up by
     person only (`_import_enrolments` says why not by class as well)."""
     found: dict[int, int] = {}
-    ids = sorted(people)
+    where, params = in_values("person_id", sorted(people))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT id, training_class_id, person_id FROM {Enrolment._meta.db_table} "  # noqa: S608
-                           "WHERE person_id = ANY(%s)", [ids])
-        else:
-            cursor.execute(f"SELECT id, training_class_id, person_id FROM {Enrolment._meta.db_table} "  # noqa: S608
-                           f"WHERE person_id IN ({', '.join(['%s'] * len(ids))})", ids)
+        cursor.execute(f"SELECT id, training_class_id, person_id FROM {Enrolment._meta.db_table} "  # noqa: S608
+                       f"WHERE {where}", params)
         for pk, cid, pid in cursor.fetchall():
             pair = (cid << 32) | pid
             if pair in pairs:

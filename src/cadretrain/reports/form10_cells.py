@@ -103,26 +103,34 @@ class _Lookups:
         self.classes: dict[int, tuple[int, dt.date, re.Match[str] | None, list[RowDef]]] = {}
         self.levels: dict[int, str] = {}
         self.every_level = False
+        # (kind, level, mode, country, partnered, programme name) -> (object in the name,
+        # candidate rows): shared by the classes of one programme run the same way, which at L
+        # are 76,000 classes of 40 programmes.
+        self._filings: dict[tuple, tuple[re.Match[str] | None, list[RowDef]]] = {}
 
     def load_classes(self, ids: Iterable[int] | None) -> None:
         sql = ("SELECT c.id, c.start_date, c.mode, c.country, c.partner_id, p.kind, p.grants_level, p.name "
                "FROM training_trainingclass c JOIN catalogue_programme p ON p.id = c.programme_id")
         if ids is None:
             self.cursor.execute(sql, [])
-            self._file_classes(self.cursor.fetchall())
+            # In batches: every class of a large database at once was ~45 MB of row tuples.
+            while rows := self.cursor.fetchmany(CHUNK):
+                self._file_classes(rows)
             return
         for batch in _chunks(sorted(set(ids) - self.classes.keys())):
             self.cursor.execute(f"{sql} WHERE c.id IN ({_marks(batch)})", list(batch))
             self._file_classes(self.cursor.fetchall())
 
     def _file_classes(self, rows: list[tuple]) -> None:
-        folded: dict[str, str] = {}
+        filings = self._filings
         for pk, day, mode, country, partner, kind, level, name in rows:
-            if name not in folded:
-                folded[name] = fold(name or "")
-            info = ClassInfo(kind, level or "", mode, country, partner is not None, folded[name])
+            key = (kind, level, mode, country, partner is not None, name)
+            filing = filings.get(key)
+            if filing is None:
+                info = ClassInfo(kind, level or "", mode, country, partner is not None, fold(name or ""))
+                filing = filings[key] = (_OBJECT.search(info.name_key), class_candidates(self.leaves, info))
             day = _date(day)
-            self.classes[pk] = (day.year, day, _OBJECT.search(info.name_key), class_candidates(self.leaves, info))
+            self.classes[pk] = (day.year, day, *filing)
 
     def load_levels(self, unit_ids: Iterable[int]) -> None:
         if self.every_level:
@@ -322,7 +330,11 @@ def rebuild(conn=connection) -> None:  # type: ignore[no-untyped-def]
         _write_basis(cursor, now, {})
         cursor.execute("SELECT id, start_date, programme_id, mode, country, partner_id FROM training_trainingclass "
                        "ORDER BY id", [])
-        _insert_filings(cursor, [(pk, _filing(*rest)) for pk, *rest in cursor.fetchall()])
+        # Read whole before the same cursor writes them, as (id, filing) pairs rather than rows.
+        filings = []
+        while rows := cursor.fetchmany(CHUNK):
+            filings.extend((pk, _filing(*rest)) for pk, *rest in rows)
+        _insert_filings(cursor, filings)
         if conn.vendor == "postgresql":
             cursor.execute("ANALYZE reports_form10person", [])
             cursor.execute("ANALYZE reports_form10class", [])
