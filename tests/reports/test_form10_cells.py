@@ -27,7 +27,7 @@ from cadretrain.people.models import Assignment, Person
 from cadretrain.people.services import person_create, person_transfer, person_update
 from cadretrain.reports import learner_days
 from cadretrain.reports.form10 import build_form10, build_form10_raw
-from cadretrain.reports.form10_cells import rebuild
+from cadretrain.reports.form10_cells import rebuild, refresh_people
 from cadretrain.reports.models import Form10Class, Form10Person, LearnerDay, LearnerMonth
 from cadretrain.reports.selectors import _summary_rows_from_raw, _tier_figures, summary_figures
 from cadretrain.training.models import Enrolment, TrainingClass
@@ -331,6 +331,32 @@ def test_rebuild_signal_and_migration_fill_equal_the_incremental_rows(cells_worl
     enrolments_rebuilt.send(sender=None)
     assert stored() == before
     assert days() == kept_days
+
+
+def test_sqlite_writes_rows_with_one_statement_text_whatever_their_number(cells_world):
+    """The driver keeps its last 128 statements prepared: a multi-row INSERT per number of rows
+    held 130 MB of SQLite memory through a rebuild at L."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL writes large sets with COPY and keeps no statements in the process")
+    before = stored()
+    texts: set[str] = set()
+
+    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if sql.startswith(("INSERT INTO reports_form10person", "INSERT INTO reports_learnermonth")) and "VALUES" in sql:
+            texts.add(sql)
+        return execute(sql, params, many, context)
+
+    people = sorted(Form10Person.objects.values_list("person_id", flat=True).distinct())
+    with connection.execute_wrapper(record):
+        enrolments_rebuilt.send(sender=None)
+        for some in (people[:1], people[:3], people):  # rows and month moves of several sizes
+            Form10Person.objects.filter(person_id__in=some).delete()
+            LearnerDay.objects.filter(person_id__in=some).delete()
+            refresh_people(some)  # the days deleted here make each refresh move month rows
+    # (The month rows now count the deleted days twice: only the statements are checked there.)
+    assert stored() == before
+    assert len([t for t in texts if "form10person" in t]) == 1, texts
+    assert len([t for t in texts if "learnermonth" in t]) == 1, texts
 
 
 def test_a_cold_form_reads_no_enrolment_for_the_city_or_a_unit(cells_world):

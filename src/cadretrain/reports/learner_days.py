@@ -90,16 +90,20 @@ def _move_months(cursor, old: dict, new: dict) -> None:  # type: ignore[no-untyp
         before, after = old.get(key, (0, 0, 0)), new.get(key, (0, 0, 0))
         if before != after:
             moves.append((*key, *(a - b for a, b in zip(after, before, strict=True))))
+    insert = "INSERT INTO reports_learnermonth (series, month, previous_month, days, enrolments, completed) VALUES "
+    upsert = (" ON CONFLICT (series, month, previous_month) DO UPDATE SET "
+              "days = reports_learnermonth.days + excluded.days, "
+              "enrolments = reports_learnermonth.enrolments + excluded.enrolments, "
+              "completed = reports_learnermonth.completed + excluded.completed")
+    if connection.vendor == "sqlite":
+        # One prepared single-row statement: a multi-row one is a new statement text for each
+        # number of rows, which the driver keeps prepared (its last 128) long after the refresh.
+        cursor.executemany(insert + "(%s, %s, %s, %s, %s, %s)" + upsert, moves)
+        return
     for i in range(0, len(moves), 1000):
         batch = moves[i:i + 1000]
-        cursor.execute(
-            "INSERT INTO reports_learnermonth (series, month, previous_month, days, enrolments, completed) VALUES "
-            + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
-            + " ON CONFLICT (series, month, previous_month) DO UPDATE SET "
-            "days = reports_learnermonth.days + excluded.days, "
-            "enrolments = reports_learnermonth.enrolments + excluded.enrolments, "
-            "completed = reports_learnermonth.completed + excluded.completed",
-            [v for move in batch for v in move])
+        cursor.execute(insert + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch)) + upsert,
+                       [v for move in batch for v in move])
 
 
 def refresh(cursor, person_ids: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
