@@ -69,7 +69,7 @@ def test_queries_stay_under_5_per_1000_rows(world, tmp_path, django_assert_max_n
 @pytest.mark.django_db
 def test_lookups_by_a_chunks_people_keep_one_statement_text_whatever_their_number(world, tmp_path):
     """The driver keeps its last 128 statements prepared: a placeholder per person made each
-    chunk's number of people a new statement of thousands of parameters (85 MB held at L)."""
+    chunk's number of people a new statement of thousands of parameters (up to 55 MB more held at L)."""
     path = big_workbook(tmp_path / "big.zip")  # 6,000 enrolments: chunks of 1,667 and 334 people
     statements: list[str] = []
 

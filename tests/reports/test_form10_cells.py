@@ -334,8 +334,8 @@ def test_rebuild_signal_and_migration_fill_equal_the_incremental_rows(cells_worl
 
 
 def test_sqlite_writes_rows_with_one_statement_text_whatever_their_number(cells_world):
-    """The driver keeps its last 128 statements prepared: a multi-row INSERT per number of rows
-    held 130 MB of SQLite memory through a rebuild at L."""
+    """The driver keeps its last 128 statements prepared: a multi-row INSERT is a new one, of up
+    to 16,000 parameters, for each number of rows."""
     if connection.vendor != "sqlite":
         pytest.skip("PostgreSQL writes large sets with COPY and keeps no statements in the process")
     before = stored()

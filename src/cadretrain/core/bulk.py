@@ -47,7 +47,8 @@ def in_values(column: str, values: Sequence[int | str]) -> tuple[str, list[Any]]
     """`column IN values` as SQL with one parameter whatever the number of values: `= ANY(%s)` on
     PostgreSQL, a `json_each` of the values on SQLite. A placeholder per value makes each list
     length a new statement text, and the driver keeps its last 128 statements prepared: with
-    thousands of values each, that cache held 85 MB of SQLite memory during a large import."""
+    thousands of values each, that cache held up to 55 MB more SQLite memory through an import
+    of 3 million enrolments (160 MB against 105 MB, measured)."""
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(values)]
     return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]

@@ -229,8 +229,8 @@ def _insert(cursor, rows: Rows) -> None:  # type: ignore[no-untyped-def]
         return
     if connection.vendor == "sqlite":
         # One prepared single-row statement for any number of rows. A multi-row INSERT is a new
-        # statement text for each number of rows, and the driver keeps its last 128 prepared:
-        # the rebuild's batches of up to 16,000 parameters held 130 MB of SQLite memory at L.
+        # statement text for each number of rows, and the driver keeps its last 128 prepared, each
+        # of up to 16,000 parameters here (about 450 KB per 3,000 parameters, measured).
         cursor.executemany("INSERT INTO reports_form10person (person_id, year, tier, cells) VALUES (%s, %s, %s, %s)",
                            [(pid, year, tier, cells) for (pid, year), (tier, cells) in items])
         return
