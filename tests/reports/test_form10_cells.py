@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import random
 import re
 import zipfile
@@ -19,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cadretrain.catalogue.models import Programme
 from cadretrain.core.audit import audit_record
+from cadretrain.core.bulk import enrolment_ranges
 from cadretrain.core.models import JobRun
 from cadretrain.domain.text import fold
 from cadretrain.org.models import Position
@@ -357,6 +359,23 @@ def test_sqlite_writes_rows_with_one_statement_text_whatever_their_number(cells_
     assert stored() == before
     assert len([t for t in texts if "form10person" in t]) == 1, texts
     assert len([t for t in texts if "learnermonth" in t]) == 1, texts
+
+
+@pytest.mark.parametrize("per_range", [1, 7, 10_000])
+def test_rebuild_ranges_hold_every_enrolment_once_and_about_so_many_each(cells_world, per_range):
+    with connection.cursor() as cursor:
+        ranges = list(enrolment_ranges(cursor, per_range))
+    ids = sorted(Enrolment.objects.values_list("person_id", flat=True))
+    assert ranges[0][0] == ids[0] and ranges[-1][1] == ids[-1] + 1
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))  # contiguous, no overlap
+    for start, end in ranges:
+        inside = [i for i in ids if start <= i < end]
+        # About `per_range` each: the boundary is the person `per_range` entries on, whose
+        # enrolments all go to the next range; a range may hold one person with more.
+        assert len(inside) <= per_range or len(set(inside)) == 1
+    assert sum(1 for start, end in ranges for i in ids if start <= i < end) == len(ids)
+    if per_range == 10_000:
+        assert len(ranges) == 1
 
 
 def test_a_cold_form_reads_no_enrolment_for_the_city_or_a_unit(cells_world):

@@ -42,6 +42,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from cadretrain.core.bulk import enrolment_ranges
 from cadretrain.core.scoping import units_in_subtree_sql
 from cadretrain.domain.text import fold
 from cadretrain.reports import learner_days
@@ -327,12 +328,9 @@ def rebuild(conn=connection) -> None:  # type: ignore[no-untyped-def]
         look = _Lookups(cursor)
         look.load_classes(None)
         look.load_every_level()
-        cursor.execute("SELECT MIN(person_id), MAX(person_id) FROM training_enrolment", [])
-        low, high = cursor.fetchone()
-        if low is not None:
-            for start in range(low, high + 1, CHUNK):
-                rows, _old = _compute(look, "{col} >= %s AND {col} < %s", [start, start + CHUNK], stored=False)
-                _insert(cursor, rows)
+        for start, end in enrolment_ranges(cursor, learner_days.REBUILD_ENROLMENTS):
+            rows, _old = _compute(look, "{col} >= %s AND {col} < %s", [start, end], stored=False)
+            _insert(cursor, rows)
         now, _stored, _tiers = _read_basis(cursor, stored=False, tiers=False)
         _write_basis(cursor, now, {})
         cursor.execute("SELECT id, start_date, programme_id, mode, country, partner_id FROM training_trainingclass "

@@ -28,12 +28,13 @@ from collections.abc import Sequence
 
 from django.db import connection
 
+from cadretrain.core.bulk import enrolment_ranges
 from cadretrain.core.scoping import units_in_subtree_sql
 
 ABROAD = "ABROAD"
 KNOWLEDGE_UPDATED = "KU_DONE"
 PEOPLE_CHUNK = 2000  # people per statement: longer IN lists can tip PostgreSQL into scanning every enrolment
-REBUILD_CHUNK = 5000  # person ids per range of the rebuild (ranges need no IN list)
+REBUILD_ENROLMENTS = 100_000  # enrolments per range of person ids in a rebuild (ranges need no IN list)
 
 COLUMNS = "person_id, day, series, previous, enrolments, completed"
 _DONE = "SUM(CASE WHEN status = 'COMPLETED' THEN 1 ELSE 0 END)"
@@ -131,12 +132,8 @@ def rebuild_days(conn=connection) -> None:  # type: ignore[no-untyped-def]
     with conn.cursor() as cursor:
         cursor.execute("TRUNCATE reports_learnerday" if conn.vendor == "postgresql"
                        else "DELETE FROM reports_learnerday", [])
-        cursor.execute("SELECT MIN(person_id), MAX(person_id) FROM training_enrolment", [])
-        low, high = cursor.fetchone()
-        if low is not None:
-            for start in range(low, high + 1, REBUILD_CHUNK):
-                cursor.execute(_insert_sql("e.person_id >= %s AND e.person_id < %s"),
-                               [start, start + REBUILD_CHUNK])
+        for start, end in enrolment_ranges(cursor, REBUILD_ENROLMENTS):
+            cursor.execute(_insert_sql("e.person_id >= %s AND e.person_id < %s"), [start, end])
         cursor.execute("ANALYZE reports_learnerday", [])
 
 
