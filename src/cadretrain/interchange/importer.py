@@ -1298,10 +1298,8 @@ class Importer:
             if len(class_ids) > 2000:
                 cursor.execute(sql)
                 return
-            ids = sorted(class_ids)
-            for start in range(0, len(ids), 500):
-                part = ids[start:start + 500]
-                cursor.execute(f"{sql} WHERE id IN ({', '.join(['%s'] * len(part))})", part)
+            where, params = in_values("id", sorted(class_ids))
+            cursor.execute(f"{sql} WHERE {where}", params)
 
     # --- standards ------------------------------------------------------------------------------
     def _import_standards(self, spec: schema.SheetSpec, records: Iterator[Record]) -> None:
