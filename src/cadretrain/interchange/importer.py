@@ -1491,7 +1491,9 @@ def _existing_pairs(people: set[int], pairs: set[int]) -> dict[int, int]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id, training_class_id, person_id FROM {Enrolment._meta.db_table} "  # noqa: S608
                        f"WHERE {where}", params)
-        for pk, cid, pid in cursor.fetchall():
+        # Row by row, not fetchall(): a chunk's leaders hold hundreds of enrolments each, and a
+        # list of every (id, class, person) triple was a 60 MB spike at L.
+        for pk, cid, pid in cursor:
             pair = (cid << 32) | pid
             if pair in pairs:
                 found[pair] = pk
