@@ -49,6 +49,12 @@ def test_officer_uploads_sees_a_preview_confirms_and_the_data_is_imported(world,
     assert confirmed.status_code == 302
     assert Person.objects.get(code="P-N1").unit.code == "00004.TC"
     assert "Đã nhập xong" in client.get(confirmed["Location"]).content.decode()
+    # The job and its audit event name the file the clerk uploaded, not the name it is stored under.
+    from cadretrain.core.models import AuditEvent
+
+    imported = JobRun.objects.filter(kind="import_workbook").exclude(pk=job.pk).get()
+    assert imported.message == "đơn vị.xlsx"
+    assert AuditEvent.objects.get(action="import").changes["file"] == "đơn vị.xlsx"
 
 
 def test_the_preview_lists_every_error_with_row_column_and_message(world, client_for, tmp_path):
@@ -60,6 +66,65 @@ def test_the_preview_lists_every_error_with_row_column_and_message(world, client
     assert "Xác nhận nhập dữ liệu" not in html
     job = JobRun.objects.get(kind="import_workbook")
     assert client.post(reverse("interchange:job-confirm", args=[job.pk])).status_code == 404
+
+
+def test_the_preview_names_columns_by_their_template_header_and_hides_counts_when_nothing_will_be_written(
+        world, client_for, tmp_path):
+    client = client_for("officer_a")
+    rows = officer_rows()
+    rows["people"][1]["unit_code"] = "00008"
+    html = client.get(upload(client, tmp_path, rows)["Location"]).content.decode()
+    assert "<td>Mã đơn vị (unit_code)</td>" in html
+    assert "Sẽ thay đổi" not in html  # no per-sheet counts beside a refusal
+
+
+def test_the_preview_lists_only_the_sheets_the_file_has_rows_on_with_their_titles(world, client_for, tmp_path):
+    client = client_for("officer_a")
+    html = client.get(upload(client, tmp_path, officer_rows())["Location"]).content.decode()
+    assert "<td>Cán bộ, công chức, viên chức (people)</td><td>2</td>" in html
+    assert "(standards)" not in html and "(enrolments)" not in html
+
+
+def test_every_error_downloads_as_csv_for_a_spreadsheet_program_and_only_for_the_jobs_owner(
+        world, client_for, tmp_path):
+    import csv
+
+    client = client_for("officer_a")
+    rows = officer_rows()
+    rows["people"][1]["unit_code"] = "00008"
+    rows["people"][0]["birth_date"] = "31/02/1990"
+    client.get(upload(client, tmp_path, rows)["Location"])
+    job = JobRun.objects.get(kind="import_workbook")
+    assert f'href="/interchange/jobs/{job.pk}/errors.csv"' in client.get(
+        reverse("interchange:job", args=[job.pk])).content.decode()
+
+    response = client.get(reverse("interchange:job-errors", args=[job.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
+    body = response.content.decode("utf-8")
+    assert body.startswith("\ufeff")  # the byte-order mark: Excel reads the file as UTF-8
+    lines = list(csv.reader(io.StringIO(body[1:])))
+    assert lines[0] == ["Trang", "Dòng", "Cột", "Mã lỗi", "Cách sửa"]
+    by_code = {line[3]: line for line in lines[1:]}
+    assert by_code["impossible_date"] == ["people", "2", "Ngày sinh (birth_date)", "impossible_date",
+                                          "Ngày không tồn tại: 31/02/1990."]
+    assert by_code["out_of_scope"][:3] == ["people", "3", "Mã đơn vị (unit_code)"]
+    # P-N1's credential names a person the file failed to create: reported too, on its own sheet.
+    assert by_code["unknown_person"][:3] == ["credentials", "2", "Mã cán bộ (person_code)"]
+    assert len(lines) == 1 + len(by_code) == 4
+    assert "nằm ngoài phạm vi" in body
+    assert client_for("officer_b").get(reverse("interchange:job-errors", args=[job.pk])).status_code == 404
+    assert client_for("viewer_a").get(reverse("interchange:job-errors", args=[job.pk])).status_code == 403
+
+
+def test_a_page_of_more_than_a_thousand_errors_says_how_many_it_leaves_out(world, client_for):
+    errors = [{"sheet": "people", "row": n, "column": "code", "code": "required_value_missing",
+               "message": "Cần nhập Mã cán bộ (code)."} for n in range(2, 1502)]
+    job = JobRun.objects.create(kind="import_workbook", owner=world.users["officer_a"], status="DONE",
+                                result={"path": "/nonexistent", "dry_run": True, "ok": False, "errors": errors,
+                                        "error_count": 1500})
+    html = client_for("officer_a").get(reverse("interchange:job", args=[job.pk])).content.decode()
+    assert "Trang này hiện 1.000 lỗi đầu tiên trong số 1.500." in html
+    assert html.count("<code>required_value_missing</code>") == 1000
 
 
 def test_a_running_job_is_polled_with_htmx(world, client_for):

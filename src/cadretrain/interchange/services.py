@@ -54,13 +54,15 @@ def _import_once(
 
     def record(report: ImportReport) -> None:
         run = job or JobRun(kind=IMPORT_JOB, owner_id=actor.user_id)
+        # A web upload is stored under a random name; its job keeps the name the clerk uploaded.
+        name = run.message or Path(path).name
         run.status = JobRun.Status.DONE
         run.total = run.done = report.rows
-        run.message = Path(path).name
+        run.message = name
         run.result = report.as_json()
         run.save()
         audit_record(actor=actor, obj=run, action="import", unit_path=actor.unit_path or "", changes={
-            "file": Path(path).name, "rows": report.rows, "created": report.created,
+            "file": name, "rows": report.rows, "created": report.created,
             "updated": report.updated, "unchanged": report.unchanged,
             "granted_credentials": report.granted_credentials,
         })

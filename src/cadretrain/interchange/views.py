@@ -3,6 +3,7 @@ with htmx, the scoped export download and the template download."""
 
 from __future__ import annotations
 
+import csv
 import tempfile
 import uuid
 from pathlib import Path
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 from cadretrain.core.models import JobRun
 from cadretrain.core.web import actor_of, actor_required
 from cadretrain.domain.access import Action
+from cadretrain.interchange import schema
 from cadretrain.interchange.services import IMPORT_JOB, workbook_export
 from cadretrain.interchange.tasks import import_job, read_progress, upload_dir
 from cadretrain.interchange.writers import template_workbook
@@ -71,16 +73,31 @@ def import_page(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _column_label(sheet: str | None, column: str | None) -> str:
+    """An error's column as the clerk sees it in the template: its Vietnamese header, with the
+    key the report carries ("Ngày sinh (birth_date)")."""
+    spec = schema.SHEET_BY_NAME.get(sheet or "")
+    if spec is None or not column or column not in spec.keys:
+        return column or ""
+    return f"{spec.column(column).vi} ({column})"
+
+
 def _job_context(request: HttpRequest, job: JobRun) -> dict:
     result = job.result or {}
-    sheets = [
-        {"name": name, "created": n, "updated": result.get("updated", {}).get(name, 0),
+    # The sheets the file held rows on; none when it has errors (nothing is written, and the
+    # counts would leave out the very rows the clerk has to fix).
+    sheets = [] if result.get("errors") else [
+        {"name": name, "title": schema.SHEET_BY_NAME[name].title if name in schema.SHEET_BY_NAME else name,
+         "created": n, "updated": result.get("updated", {}).get(name, 0),
          "unchanged": result.get("unchanged", {}).get(name, 0)}
         for name, n in (result.get("created") or {}).items()
     ]
+    sheets = [s for s in sheets if s["created"] or s["updated"] or s["unchanged"]]
+    errors = [{**e, "column_label": _column_label(e.get("sheet"), e.get("column"))}
+              for e in (result.get("errors") or [])[:1000]]
     finished = job.status in (JobRun.Status.DONE, JobRun.Status.FAILED)
     return {
-        "job": job, "result": result, "sheets": sheets, "finished": finished,
+        "job": job, "result": result, "sheets": sheets, "errors": errors, "finished": finished,
         "progress": read_progress(job.pk) if not finished else {},
         "can_confirm": finished and result.get("dry_run") and result.get("ok")
         and Path(result.get("path", "")).exists(),
@@ -107,6 +124,22 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     new = _start(request, path=result["path"], name=result.get("file", ""), dry_run=False)
     return redirect("interchange:job", pk=new.pk)
+
+
+@actor_required(Action.IMPORT)
+def job_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every error of a job as CSV (the page shows the first 1,000): UTF-8 with a byte-order mark
+    so that a spreadsheet program opens the Vietnamese as such; one line per error, as on the page."""
+    job = _job(request, pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="loi-nhap-{job.pk}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([_("Trang"), _("Dòng"), _("Cột"), _("Mã lỗi"), _("Cách sửa")])
+    for e in (job.result or {}).get("errors") or []:
+        writer.writerow([e.get("sheet") or "", e.get("row") or "", _column_label(e.get("sheet"), e.get("column")),
+                         e.get("code", ""), e.get("message", "")])
+    return response
 
 
 @actor_required(Action.EXPORT)
