@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook
 
 from cadretrain.core.models import JobRun
 from cadretrain.people.models import Person
-from tests.interchange.conftest import good_rows, with_keys, write_xlsx
+from tests.interchange.conftest import good_rows, with_keys, write_csv_zip, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +114,17 @@ def test_every_error_downloads_as_csv_for_a_spreadsheet_program_and_only_for_the
     assert "nằm ngoài phạm vi" in body
     assert client_for("officer_b").get(reverse("interchange:job-errors", args=[job.pk])).status_code == 404
     assert client_for("viewer_a").get(reverse("interchange:job-errors", args=[job.pk])).status_code == 403
+
+
+def test_the_errors_csv_shows_a_header_that_looks_like_a_formula_as_text(world, client_for, tmp_path):
+    client = client_for("officer_a")
+    # In a CSV the header is text; the importer reports it as an unknown column, by its title.
+    path = write_csv_zip(tmp_path / "f.zip", {"people": [["code", "=HYPERLINK(\"http://x\")"], ["P-Z", "1"]]})
+    client.post(reverse("interchange:import"), {"file": SimpleUploadedFile("f.zip", path.read_bytes())})
+    job = JobRun.objects.get(kind="import_workbook")
+    body = client.get(reverse("interchange:job-errors", args=[job.pk])).content.decode("utf-8")
+    assert "\n" + "people,1,'=HYPERLINK" in body.replace('"', "")
+    assert ",=HYPERLINK" not in body.replace('"', "")
 
 
 def test_a_page_of_more_than_a_thousand_errors_says_how_many_it_leaves_out(world, client_for):

@@ -126,6 +126,17 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("interchange:job", pk=new.pk)
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text_cell(value: object) -> object:
+    """A cell of the errors CSV that a spreadsheet program shows as text: errors echo the uploaded
+    file's headers and values, and one starting with "=" would otherwise run as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 @actor_required(Action.IMPORT)
 def job_errors(request: HttpRequest, pk: int) -> HttpResponse:
     """Every error of a job as CSV (the page shows the first 1,000): UTF-8 with a byte-order mark
@@ -137,8 +148,9 @@ def job_errors(request: HttpRequest, pk: int) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow([_("Trang"), _("Dòng"), _("Cột"), _("Mã lỗi"), _("Cách sửa")])
     for e in (job.result or {}).get("errors") or []:
-        writer.writerow([e.get("sheet") or "", e.get("row") or "", _column_label(e.get("sheet"), e.get("column")),
-                         e.get("code", ""), e.get("message", "")])
+        writer.writerow([_as_text_cell(cell) for cell in (
+            e.get("sheet") or "", e.get("row") or "", _column_label(e.get("sheet"), e.get("column")),
+            e.get("code", ""), e.get("message", ""))])
     return response
 
 
