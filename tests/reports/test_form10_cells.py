@@ -216,13 +216,18 @@ def test_the_form_equals_the_raw_computation_after_each_kind_of_change(cells_wor
     check(w, "class deleted")
 
 
-def test_changes_written_by_an_import_are_picked_up_from_its_audit_event(cells_world):
-    """The importer updates tiers, unit kinds, position kinds and programmes with UPDATE and names
-    none of them; its audit event makes the rows follow."""
+def test_changes_written_by_an_import_are_picked_up_from_its_audit_event_and_its_tier_signal(cells_world):
+    """The importer updates tiers, unit kinds, position kinds and programmes with UPDATE. It names
+    the people whose tier it changed (`tiers_changed`); its audit event makes the rows follow the
+    rest."""
+    from cadretrain.people.signals import tiers_changed
+
     w = cells_world
     check(w, "start")
-    enrolled = Enrolment.objects.exclude(status="WITHDRAWN").values_list("person_id", flat=True)
-    Person.objects.filter(pk__in=list(enrolled)[:5]).update(management_tier="BTV_THANH_UY")
+    enrolled = list(Enrolment.objects.exclude(status="WITHDRAWN").values_list("person_id", flat=True))[:5]
+    Person.objects.filter(pk__in=enrolled).update(management_tier="BTV_THANH_UY")
+    tiers_changed.send(sender=None, person_ids=set(enrolled))
+    check(w, "after the tiers")
     w.district.__class__.objects.filter(pk=w.ward_b.pk).update(kind="OTHER")
     Position.objects.filter(pk=w.leader_pos.pk).update(kind="SPECIALIST")
     Programme.objects.filter(code="LLCT-TC").update(grants_level="CAO_CAP")

@@ -170,6 +170,7 @@ class Importer:
         self.people: dict[str, PersonRef | None] = {}
         self.institutions: dict[str, int] | None = None
         self.changed_people: set[int] = set()  # whose enrolments the derived tables must refile
+        self.tier_changed: set[int] = set()  # existing people whose management tier the file changed
         self.changed_classes: set[int] = set()
         self.new_classes: set[int] = set()  # created by this import: nobody else sees them before it commits
         self.changed_enrolments = 0
@@ -719,6 +720,7 @@ class Importer:
         assignment_table = self.table(Assignment, ["person_id", "unit_id", "position_id", "valid_from", "valid_to", "is_primary"])
         update_fields = ["search_key", *self.PERSON_FIELDS]
         person_values = itemgetter(*self.PERSON_FIELDS)
+        tier = update_fields.index("management_tier")  # in a row's values as compared below
         # A column the sheet lacks is empty in every row: its clean value is the same for all, so
         # the shared validator cleans it once here and each row passes it only the columns the
         # sheet has (the validator takes any subset of the fields, as for an edit form). A blank
@@ -808,6 +810,8 @@ class Importer:
                     moved = (old_unit, old_position) != (unit.id, position_id)
                     if new_values != old_values:
                         updates.append((*new_values, pk))
+                        if new_values[tier] != old_values[tier]:
+                            self.tier_changed.add(pk)
                     if moved:
                         transfers.append((pk, unit.id, position_id))
                         # The derived tables (cube, unit classes) file a person's enrolments
@@ -1341,6 +1345,7 @@ class Importer:
         return self.changed_enrolments > REBUILD_SHARE * total
 
     def _after_write(self) -> None:
+        from cadretrain.people.signals import tiers_changed
         from cadretrain.training.signals import enrolments_changed, enrolments_rebuilt
 
         large = self.changed_enrolments > REBUILD_THRESHOLD or self.report.rows > 50_000
@@ -1351,7 +1356,8 @@ class Importer:
             # 300 chunks for 150,000 new people at L). Not the rest of the database (audit,
             # plans, …: 5 s of a 40 s import at S on a busy PostgreSQL).
             self._analyze({t.table for t in self.tables.values()})
-        if self._rebuild():
+        rebuilt = self._rebuild()
+        if rebuilt:
             # The rebuild reads the tables alone: the import's own maps and list of changes
             # (tens of MB at L) are let go first rather than held through it.
             self.people, self.classes, self.changed_people = {}, None, set()
@@ -1362,6 +1368,9 @@ class Importer:
             # people and classes named are theirs); otherwise it recomputes the units touched.
             enrolments_changed.send(sender=None, person_ids=set(self.changed_people),
                                     class_ids=set(self.changed_classes), changes=self.enrolment_changes)
+        retiered = self.tier_changed - self.changed_people  # those named above are recomputed already
+        if retiered and not rebuilt:  # a rebuild read every tier as it is now
+            tiers_changed.send(sender=None, person_ids=retiered)
         if large and self.changed_enrolments:
             # The tables derived from enrolments (person-year periods, the report cube), which the
             # signals above refreshed.

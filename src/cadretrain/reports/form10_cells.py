@@ -26,8 +26,8 @@ What a learner's cells depend on, and what brings them up to date (in the writer
   programme kind / level / name — a small snapshot (`Form10Basis`) is compared with the tables
   after any save or delete of a unit, position or programme and after every audit event of one
   (moves) or of an import; the learners referring to what changed are recomputed (everyone, by a
-  rebuild, when more than REBUILD_ABOVE are). After an import the stored tiers are compared with
-  the people's too (the importer updates tiers without naming the people).
+  rebuild, when more than REBUILD_ABOVE are); the tiers an import changes with UPDATE —
+  `people.signals.tiers_changed`, which names those people.
 Recomputing is per person, every year at once: (person, year) rows are deleted and written again
 only for people whose cells changed. The learners' summary days (reports.learner_days) depend on
 a subset of the same facts and are refreshed with them, for the same people."""
@@ -37,7 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -331,7 +331,7 @@ def rebuild(conn=connection) -> None:  # type: ignore[no-untyped-def]
         for start, end in enrolment_ranges(cursor, learner_days.REBUILD_ENROLMENTS):
             rows, _old = _compute(look, "{col} >= %s AND {col} < %s", [start, end], stored=False)
             _insert(cursor, rows)
-        now, _stored, _tiers = _read_basis(cursor, stored=False, tiers=False)
+        now, _stored = _read_basis(cursor, stored=False)
         _write_basis(cursor, now, {})
         cursor.execute("SELECT id, start_date, programme_id, mode, country, partner_id FROM training_trainingclass "
                        "ORDER BY id", [])
@@ -362,19 +362,15 @@ def rebuild_with_days() -> None:
 # --- the basis: unit levels, position kinds, programmes -----------------------------------------
 
 
-def _read_basis(cursor, *, stored: bool, tiers: bool) -> tuple[dict[str, str], dict[str, str], set[int]]:  # type: ignore[no-untyped-def]
-    """In one statement: the basis as the tables give it now, as stored (`stored`), and the
-    people whose rows were computed with another tier than theirs now (`tiers`)."""
+def _read_basis(cursor, *, stored: bool) -> tuple[dict[str, str], dict[str, str]]:  # type: ignore[no-untyped-def]
+    """In one statement: the basis as the tables give it now, and as stored (`stored`)."""
     parts = ["SELECT 'u', id, kind, path, NULL FROM org_orgunit",
              "SELECT 'p', id, kind, NULL, NULL FROM org_position",
              "SELECT 'g', id, kind, grants_level, name FROM catalogue_programme"]
     if stored:
         parts.append("SELECT 'b', NULL, item, value, NULL FROM reports_form10basis")
-    if tiers:
-        parts.append("SELECT 't', f.person_id, NULL, NULL, NULL FROM reports_form10person f "
-                     "JOIN people_person pe ON pe.id = f.person_id WHERE f.tier <> COALESCE(pe.management_tier, '')")
     cursor.execute(" UNION ALL ".join(parts), [])
-    units, now, old, people = [], {}, {}, set()
+    units, now, old = [], {}, {}
     for tag, pk, a, b, c in cursor.fetchall():
         if tag == "u":
             units.append((pk, a, b))
@@ -382,12 +378,10 @@ def _read_basis(cursor, *, stored: bool, tiers: bool) -> tuple[dict[str, str], d
             now[f"p:{pk}"] = "L" if a == "LEADERSHIP" else ""
         elif tag == "g":
             now[f"g:{pk}"] = f"{a}|{b or ''}|{fold(c or '')}"
-        elif tag == "b":
-            old[a] = b or ""
         else:
-            people.add(pk)
+            old[a] = b or ""
     now.update((f"u:{pk}", _LETTER[level]) for pk, level in _levels(units).items())
-    return now, old, people
+    return now, old
 
 
 def _write_basis(cursor, now: dict[str, str], stored: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
@@ -402,14 +396,14 @@ def _write_basis(cursor, now: dict[str, str], stored: dict[str, str]) -> None:  
 
 
 @transaction.atomic(savepoint=False)
-def check_basis(*, tiers: bool = False) -> None:
+def check_basis() -> None:
     """Recompute the learners whose cells may depend on a unit level, a position kind or a
-    programme that changed since the rows were computed; `tiers`: and those whose management
-    tier is not the one their rows were computed with (after an import). A unit, position or
-    programme new to the basis is only recorded: rows referring to it were computed after it
-    was written (it is recorded in the transaction that creates it)."""
+    programme that changed since the rows were computed. A unit, position or programme new to
+    the basis is only recorded: rows referring to it were computed after it was written (it is
+    recorded in the transaction that creates it)."""
     with connection.cursor() as cursor:
-        now, stored, people = _read_basis(cursor, stored=True, tiers=tiers)
+        now, stored = _read_basis(cursor, stored=True)
+        people: set[int] = set()
         changed = {k for k in stored if now.get(k) != stored[k]}
         ids = {kind: sorted(int(k[2:]) for k in changed if k[0] == kind) for kind in "upg"}
         has_rows = "AND EXISTS (SELECT 1 FROM reports_form10person f WHERE f.person_id = {col})"
@@ -509,6 +503,13 @@ def _on_assignment_changed(sender: object, instance: Any, **_: object) -> None:
     refresh_people([instance.person_id])
 
 
+def _on_tiers_changed(sender: object, *, person_ids: Collection[int] = (), **_: object) -> None:
+    if len(person_ids) > REBUILD_ABOVE:
+        rebuild_with_days()
+    else:
+        refresh_people(person_ids)
+
+
 def _on_basis_changed(sender: object, **_: object) -> None:
     check_basis()
 
@@ -516,9 +517,7 @@ def _on_basis_changed(sender: object, **_: object) -> None:
 def _on_audit(sender: object, instance: Any, created: bool = False, **_: object) -> None:
     if not created:
         return
-    if instance.action == "import":
-        check_basis(tiers=True)
-    elif instance.model in _BASIS_MODELS:
+    if instance.action == "import" or instance.model in _BASIS_MODELS:
         check_basis()
 
 
@@ -529,6 +528,7 @@ def connect() -> None:
     from cadretrain.core.models import AuditEvent
     from cadretrain.org.models import OrgUnit, Position
     from cadretrain.people.models import Assignment, Person
+    from cadretrain.people.signals import tiers_changed
     from cadretrain.training.models import TrainingClass
     from cadretrain.training.signals import enrolments_changed, enrolments_rebuilt
 
@@ -538,6 +538,7 @@ def connect() -> None:
     pre_delete.connect(_on_class_deleting, sender=TrainingClass, dispatch_uid="reports_form10_class_pre_del")
     post_delete.connect(_on_class_deleted, sender=TrainingClass, dispatch_uid="reports_form10_class_del")
     post_save.connect(_on_person_saved, sender=Person, dispatch_uid="reports_form10_person")
+    tiers_changed.connect(_on_tiers_changed, dispatch_uid="reports_form10_tiers")
     post_save.connect(_on_assignment_changed, sender=Assignment, dispatch_uid="reports_form10_assignment")
     post_delete.connect(_on_assignment_changed, sender=Assignment, dispatch_uid="reports_form10_assignment_del")
     for model in (OrgUnit, Position, Programme):
