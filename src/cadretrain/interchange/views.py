@@ -3,7 +3,6 @@ with htmx, the scoped export download and the template download."""
 
 from __future__ import annotations
 
-import csv
 import tempfile
 import uuid
 from pathlib import Path
@@ -21,6 +20,7 @@ from cadretrain.interchange import schema
 from cadretrain.interchange.services import IMPORT_JOB, workbook_export
 from cadretrain.interchange.tasks import import_job, read_progress, upload_dir
 from cadretrain.interchange.writers import template_workbook
+from cadretrain.reports.exports import table_csv
 
 ACCEPTED = (".xlsx", ".zip", ".csv")
 MAX_UPLOAD = 200 * 1024 * 1024
@@ -86,13 +86,13 @@ def _job_context(request: HttpRequest, job: JobRun) -> dict:
     result = job.result or {}
     # The sheets the file held rows on; none when it has errors (nothing is written, and the
     # counts would leave out the very rows the clerk has to fix).
+    counts = [(name, n, result.get("updated", {}).get(name, 0), result.get("unchanged", {}).get(name, 0))
+              for name, n in (result.get("created") or {}).items()]
     sheets = [] if result.get("errors") else [
         {"name": name, "title": schema.SHEET_BY_NAME[name].title if name in schema.SHEET_BY_NAME else name,
-         "created": n, "updated": result.get("updated", {}).get(name, 0),
-         "unchanged": result.get("unchanged", {}).get(name, 0)}
-        for name, n in (result.get("created") or {}).items()
+         "created": created, "updated": updated, "unchanged": unchanged}
+        for name, created, updated, unchanged in counts if created or updated or unchanged
     ]
-    sheets = [s for s in sheets if s["created"] or s["updated"] or s["unchanged"]]
     errors = [{**e, "column_label": _column_label(e.get("sheet"), e.get("column"))}
               for e in (result.get("errors") or [])[:1000]]
     finished = job.status in (JobRun.Status.DONE, JobRun.Status.FAILED)
@@ -139,18 +139,15 @@ def _as_text_cell(value: object) -> object:
 
 @actor_required(Action.IMPORT)
 def job_errors(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every error of a job as CSV (the page shows the first 1,000): UTF-8 with a byte-order mark
-    so that a spreadsheet program opens the Vietnamese as such; one line per error, as on the page."""
+    """Every error of a job as CSV (the page shows the first 1,000), one line per error as on the
+    page; the reports' CSV writer puts the byte-order mark that makes Excel read it as UTF-8."""
     job = _job(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    rows = ([_as_text_cell(cell) for cell in (
+        e.get("sheet") or "", e.get("row") or "", _column_label(e.get("sheet"), e.get("column")),
+        e.get("code", ""), e.get("message", ""))] for e in (job.result or {}).get("errors") or [])
+    response = HttpResponse(table_csv([_("Trang"), _("Dòng"), _("Cột"), _("Mã lỗi"), _("Cách sửa")], rows),
+                            content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="loi-nhap-{job.pk}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([_("Trang"), _("Dòng"), _("Cột"), _("Mã lỗi"), _("Cách sửa")])
-    for e in (job.result or {}).get("errors") or []:
-        writer.writerow([_as_text_cell(cell) for cell in (
-            e.get("sheet") or "", e.get("row") or "", _column_label(e.get("sheet"), e.get("column")),
-            e.get("code", ""), e.get("message", ""))])
     return response
 
 

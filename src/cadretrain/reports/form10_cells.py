@@ -428,13 +428,21 @@ def check_basis() -> None:
                 for sql in sqls:
                     cursor.execute(sql.format(m=_marks(chunk)), list(chunk))
                     people.update(r[0] for r in cursor.fetchall())
-        if len(people) > REBUILD_ABOVE:
-            rebuild_with_days()
-            return
-        if people:
-            _refresh(cursor, sorted(people), _Lookups(cursor))
+        if _recompute(cursor, people):
+            return  # the rebuild recorded the basis as it is now
         if now != stored:
             _write_basis(cursor, now, stored)
+
+
+def _recompute(cursor, people: Collection[int]) -> bool:  # type: ignore[no-untyped-def]
+    """Recompute these people's rows, or everyone's by a rebuild when they are more than
+    REBUILD_ABOVE (True then)."""
+    if len(people) > REBUILD_ABOVE:
+        rebuild_with_days()
+        return True
+    if people:
+        _refresh(cursor, sorted(people), _Lookups(cursor))
+    return False
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -513,11 +521,9 @@ def _on_assignment_changed(sender: object, instance: Any, **_: object) -> None:
     refresh_people([instance.person_id])
 
 
-def _on_tiers_changed(sender: object, *, person_ids: Collection[int] = (), **_: object) -> None:
-    if len(person_ids) > REBUILD_ABOVE:
-        rebuild_with_days()
-    else:
-        refresh_people(person_ids)
+def _on_tiers_changed(sender: object, *, person_ids: Iterable[int] = (), **_: object) -> None:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        _recompute(cursor, set(person_ids))
 
 
 def _on_basis_changed(sender: object, **_: object) -> None:
